@@ -1,0 +1,81 @@
+"""coop: tracks a police cybercrime department's international cooperation requests."""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application; `test_config` overrides settings (tests, scripts)."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+    )
+    app.config.from_object("config.Config")
+    if test_config:
+        app.config.from_mapping(test_config)
+    _fill_instance_defaults(app)
+
+    from coop import cli, database, errors, i18n, navigation, security
+    from coop.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    login_manager.init_app(app)
+    with app.app_context():
+        database.configure_engine(db.engine)
+
+    security.init_app(app)
+    i18n.init_app(app)
+    navigation.init_app(app)
+    errors.init_app(app)
+    _register_blueprints(app)
+    cli.init_app(app)
+    return app
+
+
+def _fill_instance_defaults(app: Flask) -> None:
+    """Database, secret key and upload folder default to files in the instance folder."""
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'coop.sqlite'}"
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _shared_secret_key(instance / "secret_key")
+    if not app.config.get("COOP_UPLOAD_FOLDER"):
+        app.config["COOP_UPLOAD_FOLDER"] = str(instance / "uploads")
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+
+
+def _shared_secret_key(path: Path) -> str:
+    """Read the key every worker shares, creating it once (atomically) if it is missing."""
+    if not path.exists():
+        draft = path.with_name(f"{path.name}.{os.getpid()}")
+        draft.write_text(secrets.token_hex(32))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)  # atomic: the first worker wins, the others read its key
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from coop.admin import bp as admin_bp
+    from coop.auth import bp as auth_bp
+    from coop.main import bp as main_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")

@@ -1,0 +1,60 @@
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from coop.admin import bp
+from coop.admin.forms import UserForm
+from coop.domain.accounts import hash_password
+from coop.extensions import db
+from coop.models import Role, User
+
+
+@bp.get("/users")
+def users():
+    people = db.session.scalars(select(User).order_by(User.active.desc(), User.full_name))
+    return render_template("admin/users.html", users=people)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def create_user():
+    form = UserForm()
+    if form.validate_on_submit():
+        user = User(password_hash=hash_password(form.password.data))
+        _apply(form, user)
+        db.session.add(user)
+        db.session.commit()
+        flash(_("User %(name)s has been created.", name=user.username), "success")
+        return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def edit_user(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = UserForm(obj=user, editing=user)
+    if form.validate_on_submit():
+        if user.id == current_user.id and (not form.active.data or form.role.data != Role.ADMIN):
+            form.role.errors.append(_("You cannot remove your own administrator rights or deactivate yourself."))
+            return render_template("admin/user_form.html", form=form, user=user), 400
+        was_active, old_role = user.active, user.role
+        _apply(form, user)
+        if form.password.data:
+            user.password_hash = hash_password(form.password.data)
+        if form.password.data or (was_active and not user.active) or old_role != user.role:
+            user.revoke_sessions()
+        db.session.commit()
+        flash(_("User %(name)s has been saved.", name=user.username), "success")
+        return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=user), 400 if form.errors else 200
+
+
+def _apply(form: UserForm, user: User) -> None:
+    user.username = form.username.data
+    user.full_name = form.full_name.data.strip()
+    user.email = form.email.data or None
+    try:
+        user.role = Role(form.role.data)
+    except ValueError:
+        abort(400)
+    user.active = form.active.data

@@ -1,0 +1,48 @@
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+
+from coop.domain.accounts import PasswordProblem, check_password_policy
+
+
+def password_problem_message(problem: PasswordProblem) -> str:
+    """The user's-language message for a password the policy refuses."""
+    messages = {
+        "too_short": _l("At least %(n)d characters, please.", n=problem.minimum_length),
+        "contains_username": _l("The password must not contain the user name."),
+        "too_common": _l("This password is too easy to guess."),
+    }
+    return str(messages[problem.code])
+
+
+def validate_new_password(password: str, username: str) -> None:
+    """Raise a WTForms ValidationError when the policy refuses `password`."""
+    try:
+        check_password_policy(password, username, current_app.config["COOP_MIN_PASSWORD_LENGTH"])
+    except PasswordProblem as problem:
+        raise ValidationError(password_problem_message(problem)) from problem
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+    submit = SubmitField(_l("Log in"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=256)])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)])
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords do not match."))],
+    )
+    submit = SubmitField(_l("Change password"))
+
+    def __init__(self, username: str, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._username = username
+
+    def validate_new_password(self, field):
+        validate_new_password(field.data, self._username)

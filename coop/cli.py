@@ -1,0 +1,129 @@
+"""The `coop` command line: `coop db upgrade`, `coop users create`, `coop demo`, `coop quickstart`, ..."""
+
+import click
+from flask import Flask, current_app, render_template
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from coop.extensions import db
+
+
+def _create_app(*_args) -> Flask:
+    from coop import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app)
+def main():
+    """coop: international cooperation requests, their deadlines and reminders."""
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(users)
+    app.cli.add_command(demo)
+    app.cli.add_command(quickstart)
+    app.cli.add_command(translate)
+    app.before_request(_refuse_outdated_schema)
+
+
+def _refuse_outdated_schema():
+    """Stop with a clear page, not an obscure SQL error, when the database predates this code."""
+    if current_app.extensions.get("coop_schema_ok") or not current_app.config["COOP_CHECK_SCHEMA"]:
+        return None
+    from coop.schema import is_up_to_date
+
+    if not is_up_to_date(db.engine):
+        return render_template("errors/outdated_schema.html"), 503
+    current_app.extensions["coop_schema_ok"] = True
+    return None
+
+
+@click.group()
+def users():
+    """Manage user accounts."""
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--name", "full_name", required=True, help="Full name shown in coop.")
+@click.option("--role", type=click.Choice(["officer", "head", "admin"]), default="officer", show_default=True)
+@click.option("--email", default=None)
+@click.password_option()
+@with_appcontext
+def create_user(username: str, full_name: str, role: str, email: str | None, password: str):
+    """Create a user account."""
+    from coop.domain.accounts import PasswordProblem, check_password_policy, hash_password
+    from coop.models import Role, User
+
+    username = username.strip().lower()
+    if db.session.scalar(select(User).where(User.username == username)):
+        raise click.ClickException(f"user {username!r} already exists")
+    try:
+        check_password_policy(password, username, current_app.config["COOP_MIN_PASSWORD_LENGTH"])
+    except PasswordProblem as problem:
+        raise click.ClickException(f"password refused: {problem.code.replace('_', ' ')}") from problem
+    db.session.add(User(username=username, full_name=full_name, email=email, role=Role(role),
+                        password_hash=hash_password(password)))
+    db.session.commit()
+    click.echo(f"created {role} {username}")
+
+
+@click.command()
+@with_appcontext
+def demo():
+    """Fill an empty database with a believable department's data."""
+    from coop.demo import load_demo_data
+
+    click.echo(load_demo_data(db.session))
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@with_appcontext
+def quickstart(host: str, port: int):
+    """Upgrade the database, load the demo data if it is empty, and start the server."""
+    from flask_migrate import upgrade
+
+    from coop.demo import DEMO_LOGINS, load_demo_data
+
+    upgrade()
+    click.echo(load_demo_data(db.session))
+    click.echo(f"\ncoop is running at http://{host}:{port}/\n\nDemo logins (user name / password):")
+    for username, password, role in DEMO_LOGINS:
+        click.echo(f"  {username:<10} {password}   ({role})")
+    click.echo("\nStop it with Ctrl+C.")
+    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+@click.group()
+def translate():
+    """Maintain the translation catalogues (for developers)."""
+
+
+def _pybabel(*arguments: str) -> None:
+    from babel.messages.frontend import CommandLineInterface
+
+    CommandLineInterface().run(["pybabel", *arguments])
+
+
+@translate.command("update")
+def translate_update():
+    """Extract every message from code and templates and merge it into each catalogue."""
+    from coop import ROOT
+
+    pot = ROOT / "coop" / "translations" / "messages.pot"
+    _pybabel("extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l", "-k", "lazy_gettext", "--no-location",
+             "--sort-output", "--ignore-dirs=.venv", "-o", str(pot), str(ROOT))
+    _pybabel("update", "-i", str(pot), "-d", str(ROOT / "coop" / "translations"), "--no-fuzzy-matching",
+             "--ignore-obsolete", "-w", "110")
+    pot.unlink()
+
+
+@translate.command("compile")
+def translate_compile():
+    """Compile the catalogues (the install does this too)."""
+    from coop import ROOT
+
+    _pybabel("compile", "-d", str(ROOT / "coop" / "translations"))

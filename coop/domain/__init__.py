@@ -1,0 +1,1 @@
+"""coop's rules, in plain Python: nothing here imports Flask."""

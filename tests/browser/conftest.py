@@ -1,0 +1,89 @@
+"""Browser tests: the real pages in Debian's headless Chromium, driven by Playwright.
+
+Playwright's own browser download is never used. Set COOP_REQUIRE_BROWSER=1 (CI does) to make a
+missing Chromium fail instead of skip.
+"""
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
+from coop import create_app
+from coop.extensions import db
+
+CHROMIUM = os.environ.get("COOP_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+REQUIRE_BROWSER = os.environ.get("COOP_REQUIRE_BROWSER") == "1"
+SCREENSHOTS = Path(os.environ.get("COOP_SCREENSHOTS", "test-artifacts/screenshots"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if REQUIRE_BROWSER:
+            pytest.fail(f"Chromium is required (COOP_REQUIRE_BROWSER=1) but {CHROMIUM} does not exist")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_app(tmp_path):
+    """coop on a fresh SQLite database built by the real migrations, with the demo department loaded."""
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'coop.sqlite'}",
+        "SECRET_KEY": "browser-test",
+        "COOP_UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        "RATELIMIT_ENABLED": False,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": 1,
+    })
+    with app.app_context():
+        upgrade()
+        from coop.demo import load_demo_data
+
+        load_demo_data(db.session)
+        db.session.remove()
+    return app
+
+
+@pytest.fixture
+def live_server(live_app):
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+    with live_app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def page(browser, live_server, request):
+    context = browser.new_context(base_url=live_server, locale="ru-RU", viewport={"width": 1366, "height": 860})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+def log_in(page, username: str, password: str) -> None:
+    page.goto("/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("main form button.btn-primary")

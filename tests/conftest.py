@@ -1,0 +1,184 @@
+"""Fixtures: a fresh application and database per test, on SQLite and (when reachable) PostgreSQL.
+
+Set COOP_REQUIRE_POSTGRES=1 (CI does) to make a missing PostgreSQL fail instead of skip.
+"""
+
+import contextvars
+import os
+from contextlib import contextmanager
+from functools import cache
+
+import pytest
+import sqlalchemy as sa
+from flask import has_app_context
+from flask.testing import FlaskClient
+from sqlalchemy import event
+
+from coop import create_app
+from coop.extensions import db
+from coop.schema import expected_revisions
+from tests.factories import TEST_PASSWORD
+
+POSTGRES_SERVER = os.environ.get("COOP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REQUIRE_POSTGRES = os.environ.get("COOP_REQUIRE_POSTGRES") == "1"
+
+
+@cache
+def postgres_reachable() -> bool:
+    try:
+        engine = sa.create_engine(POSTGRES_SERVER)
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except sa.exc.OperationalError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_database(worker_id):
+    """A database of its own for this test worker, its tables created once; None when unreachable."""
+    if not postgres_reachable():
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"PostgreSQL is required (COOP_REQUIRE_POSTGRES=1) but {POSTGRES_SERVER} is unreachable")
+        return None
+    name = f"coop_test_{worker_id}"
+    server = sa.create_engine(POSTGRES_SERVER, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    server.dispose()
+    url = sa.engine.make_url(POSTGRES_SERVER).set(database=name).render_as_string(hide_password=False)
+    yield url
+    server = sa.create_engine(POSTGRES_SERVER, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    server.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'coop.sqlite'}"
+    url = request.getfixturevalue("postgres_database")
+    if url is None:
+        pytest.skip("PostgreSQL is not reachable")
+    return url
+
+
+class IsolatedClient(FlaskClient):
+    """Serves each request in contexts of its own, as a real server would, while the test holds one.
+
+    The test's own session is committed first: what a test wrote is visible to the server, and an
+    SQLite write lock held by the test cannot block the request.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context() and db.session().in_transaction():
+            db.session.commit()
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+def make_app(database_url: str, tmp_path, **overrides):
+    settings = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "COOP_UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": 1,  # nothing listens there: a test that wants mail starts its own server
+    }
+    settings.update(overrides)
+    app = create_app(settings)
+    app.test_client_class = IsolatedClient
+    return app
+
+
+def create_schema() -> None:
+    """Tables from the models (fast) and the migration stamp, as `coop db upgrade` would leave them."""
+    db.create_all()
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL)")
+        connection.exec_driver_sql("DELETE FROM alembic_version")
+        for revision in expected_revisions():
+            connection.execute(sa.text("INSERT INTO alembic_version VALUES (:v)"), {"v": revision})
+
+
+def empty_all_tables() -> None:
+    db.session.remove()
+    tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+
+
+@contextmanager
+def running_app(database_url: str, tmp_path, **overrides):
+    """An application with a fresh schema, its context pushed; the database is emptied afterwards."""
+    app = make_app(database_url, tmp_path, **overrides)
+    with app.app_context():
+        create_schema()
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            if db.engine.dialect.name == "postgresql":
+                empty_all_tables()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    with running_app(database_url, tmp_path) as app:
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, username: str = "officer", password: str = TEST_PASSWORD, follow_redirects: bool = False):
+        return self._client.post("/login", data={"username": username, "password": password},
+                                 follow_redirects=follow_redirects)
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+class QueryCounter:
+    """Counts the SQL statements run inside a `with` block (to catch N+1 queries)."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.count = 0
+
+    def _count(self, *_args):
+        self.count += 1
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *_exc):
+        event.remove(self.engine, "before_cursor_execute", self._count)
+
+
+@pytest.fixture
+def count_queries(app):
+    return lambda: QueryCounter(db.engine)
