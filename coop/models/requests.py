@@ -1,0 +1,282 @@
+"""Cases, cooperation requests, their identifiers, documents and history."""
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coop.models.base import Base, utcnow
+from coop.models.partners import Direction, LegalBasis, Partner, RequestType
+from coop.models.user import User, enum_column
+
+
+class Status(enum.StrEnum):
+    """Every status of either workflow; `coop.domain.workflow` says which moves are allowed."""
+
+    # Outgoing
+    DRAFT = "draft"
+    LEGAL_CHECK = "legal_check"
+    AWAITING_APPROVAL = "awaiting_approval"
+    APPROVED = "approved"
+    TRANSLATION = "translation"
+    SENT = "sent"
+    FORWARDED = "forwarded"
+    ACKNOWLEDGED = "acknowledged"
+    ADDITIONAL_INFO_REQUESTED = "additional_info_requested"
+    PARTIALLY_ANSWERED = "partially_answered"
+    EVIDENCE_REVIEWED = "evidence_reviewed"
+    # Incoming
+    RECEIVED = "received"
+    REGISTERED = "registered"
+    ASSESSED = "assessed"
+    CONSULTATION = "consultation"
+    # Both
+    IN_EXECUTION = "in_execution"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+    # Side exits
+    POSTPONED = "postponed"
+    REFUSED = "refused"
+    NO_DATA = "no_data"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+
+
+class Urgency(enum.StrEnum):
+    NORMAL = "normal"
+    URGENT = "urgent"
+    EMERGENCY = "emergency"
+
+
+class IdentifierKind(enum.StrEnum):
+    ACCOUNT = "account"  # URL or handle, with its platform
+    PHONE = "phone"  # E.164
+    EMAIL = "email"
+    IP = "ip"  # with the exact time and its zone
+    TRANSACTION = "transaction"
+    WALLET = "wallet"
+    DOMAIN = "domain"
+
+
+class CaseStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Case(Base):
+    """A national criminal case; it groups the requests sent for it to many partners."""
+
+    __tablename__ = "criminal_case"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(64), unique=True)  # the national criminal case number
+    title: Mapped[str] = mapped_column(String(300))
+    offence: Mapped[str | None] = mapped_column(String(300))  # article of the Criminal Code and its wording
+    summary: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[CaseStatus] = mapped_column(enum_column(CaseStatus), default=CaseStatus.OPEN)
+    responsible_officer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    opened_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    responsible_officer: Mapped[User | None] = relationship()
+    requests: Mapped[list["CooperationRequest"]] = relationship(back_populates="case")
+
+
+request_officer = Table(
+    "request_officer",
+    Base.metadata,
+    Column("request_id", ForeignKey("cooperation_request.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class CooperationRequest(Base):
+    """One request sent to or received from a partner."""
+
+    __tablename__ = "cooperation_request"
+    __table_args__ = (
+        Index("ix_cooperation_request_status_direction", "status", "direction"),
+        Index("ix_cooperation_request_partner_status", "partner_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Ours, allocated by coop.domain.references: unique and never reused.
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    direction: Mapped[Direction] = mapped_column(enum_column(Direction))
+    request_type_id: Mapped[int] = mapped_column(ForeignKey("request_type.id", ondelete="RESTRICT"), index=True)
+    legal_basis_id: Mapped[int | None] = mapped_column(ForeignKey("legal_basis.id", ondelete="RESTRICT"))
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id", ondelete="RESTRICT"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("criminal_case.id", ondelete="SET NULL"), index=True)
+    # The request this one follows up (a preservation, then the assistance request, then supplements).
+    follows_id: Mapped[int | None] = mapped_column(ForeignKey("cooperation_request.id", ondelete="SET NULL"),
+                                                   index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    status: Mapped[Status] = mapped_column(enum_column(Status))
+    urgency: Mapped[Urgency] = mapped_column(enum_column(Urgency), default=Urgency.NORMAL)
+    emergency_justification: Mapped[str | None] = mapped_column(Text)
+    restricted: Mapped[bool] = mapped_column(default=False)
+
+    # The contents a request must carry (DOMAIN.md: the checklist).
+    requesting_authority: Mapped[str | None] = mapped_column(Text)
+    investigation_subject: Mapped[str | None] = mapped_column(Text)  # subject, nature, who conducts it
+    facts: Mapped[str | None] = mapped_column(Text)
+    offence: Mapped[str | None] = mapped_column(Text)  # the offence and its penalty
+    assistance_sought: Mapped[str | None] = mapped_column(Text)  # and any procedure to follow
+    persons: Mapped[str | None] = mapped_column(Text)  # persons, items concerned: identity, location, nationality
+    purpose: Mapped[str | None] = mapped_column(Text)
+    data_period_from: Mapped[date | None]
+    data_period_to: Mapped[date | None]
+    requested_by: Mapped[date | None]  # the deadline we ask for ...
+    requested_by_reasons: Mapped[str | None] = mapped_column(Text)  # ... and why
+    confidentiality: Mapped[str | None] = mapped_column(Text)
+
+    # When the milestones happened (set by the workflow, shown and used as start events for clocks).
+    sent_at: Mapped[datetime | None]
+    received_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Optimistic locking: an edit names the version it started from (coop.domain compares it).
+    version: Mapped[int] = mapped_column(default=1)
+
+    request_type: Mapped[RequestType] = relationship()
+    legal_basis: Mapped[LegalBasis | None] = relationship()
+    partner: Mapped[Partner] = relationship()
+    case: Mapped[Case | None] = relationship(back_populates="requests")
+    follows: Mapped["CooperationRequest | None"] = relationship(remote_side=[id], back_populates="followed_by")
+    followed_by: Mapped[list["CooperationRequest"]] = relationship(back_populates="follows")
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    officers: Mapped[list[User]] = relationship(secondary=request_officer, order_by=User.full_name)
+    identifiers: Mapped[list["Identifier"]] = relationship(
+        back_populates="request", cascade="all, delete-orphan", order_by="Identifier.id"
+    )
+    partner_references: Mapped[list["PartnerReference"]] = relationship(
+        back_populates="request", cascade="all, delete-orphan", order_by="PartnerReference.id"
+    )
+    documents: Mapped[list["Document"]] = relationship(
+        back_populates="request", cascade="all, delete-orphan", order_by="Document.id"
+    )
+    events: Mapped[list["RequestEvent"]] = relationship(
+        back_populates="request", cascade="all, delete-orphan", order_by="RequestEvent.id"
+    )
+
+    def __repr__(self) -> str:
+        return f"<CooperationRequest {self.reference} {self.status.value}>"
+
+
+class Identifier(Base):
+    """An account, phone number, e-mail, IP address (with its exact time) ... named in a request."""
+
+    __tablename__ = "identifier"
+    __table_args__ = (Index("ix_identifier_kind_normalized", "kind", "normalized"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("cooperation_request.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[IdentifierKind] = mapped_column(enum_column(IdentifierKind))
+    platform: Mapped[str | None] = mapped_column(String(64))  # instagram, facebook, telegram, whatsapp ...
+    value: Mapped[str] = mapped_column(String(500))  # as entered
+    # The canonical form used to find the same identifier in other requests (E.164, lower-case ...).
+    normalized: Mapped[str] = mapped_column(String(500))
+    observed_at: Mapped[datetime | None]  # UTC; required for an IP address
+    observed_zone: Mapped[str | None] = mapped_column(String(64))  # the zone the time was given in
+    note: Mapped[str | None] = mapped_column(Text)
+
+    request: Mapped[CooperationRequest] = relationship(back_populates="identifiers")
+
+
+class PartnerReference(Base):
+    """A reference number the partner gave the request (one request may get several)."""
+
+    __tablename__ = "partner_reference"
+    __table_args__ = (UniqueConstraint("request_id", "reference"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("cooperation_request.id", ondelete="CASCADE"), index=True)
+    reference: Mapped[str] = mapped_column(String(120), index=True)
+    note: Mapped[str | None] = mapped_column(String(300))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    request: Mapped[CooperationRequest] = relationship(back_populates="partner_references")
+
+
+class DocumentKind(enum.StrEnum):
+    REQUEST_LETTER = "request_letter"
+    TRANSLATION = "translation"
+    ANSWER = "answer"
+    EVIDENCE = "evidence"
+    SCREENSHOT = "screenshot"
+    CORRESPONDENCE = "correspondence"
+    OTHER = "other"
+
+
+class Document(Base):
+    """A file attached to a request, stored outside the web root under its SHA-256."""
+
+    __tablename__ = "document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("cooperation_request.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[DocumentKind] = mapped_column(enum_column(DocumentKind))
+    original_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int]
+    content_type: Mapped[str] = mapped_column(String(127))
+    dated: Mapped[date | None]  # when it was sent or received
+    note: Mapped[str | None] = mapped_column(Text)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    request: Mapped[CooperationRequest] = relationship(back_populates="documents")
+    uploaded_by: Mapped[User | None] = relationship()
+
+
+class EventKind(enum.StrEnum):
+    CREATED = "created"
+    CHANGED = "changed"  # a field changed: field, old_value, new_value
+    TRANSITION = "transition"  # from_status -> to_status
+    NOTE = "note"
+    DOCUMENT = "document"
+    PARTNER_REFERENCE = "partner_reference"
+    IDENTIFIER = "identifier"
+
+
+class RequestEvent(Base):
+    """One entry of a request's history: who, when, what changed, why, and what was sent or received."""
+
+    __tablename__ = "request_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("cooperation_request.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[EventKind] = mapped_column(enum_column(EventKind))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    from_status: Mapped[Status | None] = mapped_column(enum_column(Status))
+    to_status: Mapped[Status | None] = mapped_column(enum_column(Status))
+    field: Mapped[str | None] = mapped_column(String(64))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    comment: Mapped[str | None] = mapped_column(Text)  # the reason, or the note itself
+    channel: Mapped[str | None] = mapped_column(String(64))  # how it was sent or received
+    partner_reference: Mapped[str | None] = mapped_column(String(120))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id", ondelete="SET NULL"))
+    occurred_on: Mapped[date | None]  # the date on the document, when it differs from the entry's
+
+    request: Mapped[CooperationRequest] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+    document: Mapped[Document | None] = relationship()
+
+
+class ReferenceCounter(Base):
+    """The last number given in a series ("OUT-2026"); incremented in place, so never reused."""
+
+    __tablename__ = "reference_counter"
+
+    series: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_value: Mapped[int] = mapped_column(default=0)
