@@ -74,8 +74,16 @@ def _shared_secret_key(path: Path) -> str:
 def _register_blueprints(app: Flask) -> None:
     from coop.admin import bp as admin_bp
     from coop.auth import bp as auth_bp
+    from coop.cases import bp as cases_bp
+    from coop.deadlines import bp as deadlines_bp
     from coop.main import bp as main_bp
+    from coop.partners import bp as partners_bp
+    from coop.requests import bp as requests_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
+    app.register_blueprint(requests_bp, url_prefix="/requests")
+    app.register_blueprint(cases_bp, url_prefix="/cases")
+    app.register_blueprint(partners_bp, url_prefix="/partners")
+    app.register_blueprint(deadlines_bp)  # reminders, deadline rules, calendars, iCalendar feeds
     app.register_blueprint(admin_bp, url_prefix="/admin")

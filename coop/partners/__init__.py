@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("partners", __name__)
+
+from coop.partners import views  # noqa: E402,F401  (registers the routes)
