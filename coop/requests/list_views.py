@@ -1,0 +1,1 @@
+"""The list of requests: filters, text search, sorting, pagination."""
