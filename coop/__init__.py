@@ -74,8 +74,11 @@ def _shared_secret_key(path: Path) -> str:
 def _register_blueprints(app: Flask) -> None:
     from coop.admin import bp as admin_bp
     from coop.auth import bp as auth_bp
+    from coop.api import bp as api_bp
     from coop.cases import bp as cases_bp
+    from coop.dashboard import bp as dashboard_bp
     from coop.deadlines import bp as deadlines_bp
+    from coop.imports import bp as imports_bp
     from coop.main import bp as main_bp
     from coop.partners import bp as partners_bp
     from coop.requests import bp as requests_bp
@@ -86,4 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(cases_bp, url_prefix="/cases")
     app.register_blueprint(partners_bp, url_prefix="/partners")
     app.register_blueprint(deadlines_bp)  # reminders, deadline rules, calendars, iCalendar feeds
+    app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
+    app.register_blueprint(imports_bp, url_prefix="/imports")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(admin_bp, url_prefix="/admin")

@@ -42,7 +42,8 @@ def postgres_database(worker_id):
         if REQUIRE_POSTGRES:
             pytest.fail(f"PostgreSQL is required (COOP_REQUIRE_POSTGRES=1) but {POSTGRES_SERVER} is unreachable")
         return None
-    name = f"coop_test_{worker_id}"
+    # The process id keeps parallel test runs (and their xdist workers) out of each other's databases.
+    name = f"coop_test_{worker_id}_{os.getpid()}"
     server = sa.create_engine(POSTGRES_SERVER, isolation_level="AUTOCOMMIT")
     with server.connect() as connection:
         connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
