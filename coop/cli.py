@@ -24,6 +24,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(quickstart)
     app.cli.add_command(translate)
+    app.cli.add_command(audit)
+    app.cli.add_command(backup)
     app.before_request(_refuse_outdated_schema)
 
 
@@ -127,3 +129,73 @@ def translate_compile():
     from coop import ROOT
 
     _pybabel("compile", "-d", str(ROOT / "coop" / "translations"))
+
+
+@click.group()
+def audit():
+    """The tamper-evident audit trail."""
+
+
+@audit.command("verify")
+@with_appcontext
+def audit_verify():
+    """Prove the audit trail is unaltered, or name the first altered record (exit code 1)."""
+    from coop.domain.audit import verify_chain
+
+    report = verify_chain(db.session)
+    if report.intact:
+        click.echo(f"audit trail intact: {report.records} records")
+        return
+    click.echo(f"audit trail ALTERED: record {report.first_broken_id} does not match "
+               f"(the {report.records} records before it are intact)")
+    raise SystemExit(1)
+
+
+@click.group()
+def backup():
+    """Back up and restore the SQLite database and the attachments (PostgreSQL: see the README)."""
+
+
+def _sqlite_path():
+    from pathlib import Path
+
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite":
+        raise click.ClickException("this command backs up SQLite; on PostgreSQL use pg_dump (see the README)")
+    return Path(url.database)
+
+
+@backup.command("create")
+@click.argument("destination", type=click.Path(file_okay=False))
+@with_appcontext
+def backup_create(destination: str):
+    """Write a consistent backup archive into DESTINATION, while coop keeps running."""
+    from pathlib import Path
+
+    from coop.backup import create_backup
+    from coop.models import utcnow
+
+    archive = create_backup(_sqlite_path(), Path(current_app.config["COOP_UPLOAD_FOLDER"]), Path(destination),
+                            utcnow())
+    click.echo(f"backup written: {archive}")
+
+
+@backup.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+@click.option("--overwrite", is_flag=True, help="Replace the existing database (stop coop first).")
+@with_appcontext
+def backup_restore(archive: str, overwrite: bool):
+    """Check ARCHIVE against its manifest and restore the database and attachments from it."""
+    from pathlib import Path
+
+    from coop.backup import BackupError, restore_backup
+
+    database = _sqlite_path()
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        manifest = restore_backup(Path(archive), database, Path(current_app.config["COOP_UPLOAD_FOLDER"]),
+                                  overwrite)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"restored {len(manifest['files'])} files from the backup of {manifest['created']}")

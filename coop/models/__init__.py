@@ -1,5 +1,6 @@
 """All models, imported here so that metadata and Alembic see every table."""
 
+from coop.models.audit import AuditRecord
 from coop.models.base import Base, UTCDateTime, utcnow
 from coop.models.partners import (
     ContactRole,
@@ -31,8 +32,8 @@ from coop.models.requests import (
 from coop.models.user import LoginAttempt, Role, User
 
 __all__ = [
-    "Base", "Case", "CaseStatus", "ContactRole", "CooperationRequest", "Direction", "Document", "DocumentKind",
-    "EventKind", "Identifier", "IdentifierKind", "LegalBasis", "LegalBasisKind", "LoginAttempt", "Partner",
+    "AuditRecord", "Base", "Case", "CaseStatus", "ContactRole", "CooperationRequest", "Direction", "Document",
+    "DocumentKind", "EventKind", "Identifier", "IdentifierKind", "LegalBasis", "LegalBasisKind", "LoginAttempt", "Partner",
     "PartnerContact", "PartnerInstrument", "PartnerKind", "PartnerReference", "ReferenceCounter", "RequestEvent",
     "RequestType", "Role", "Status", "UTCDateTime", "Urgency", "User", "request_officer", "utcnow",
 ]
