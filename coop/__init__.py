@@ -74,8 +74,8 @@ def _shared_secret_key(path: Path) -> str:
 
 def _register_blueprints(app: Flask) -> None:
     from coop.admin import bp as admin_bp
-    from coop.auth import bp as auth_bp
     from coop.api import bp as api_bp
+    from coop.auth import bp as auth_bp
     from coop.cases import bp as cases_bp
     from coop.dashboard import bp as dashboard_bp
     from coop.deadlines import bp as deadlines_bp

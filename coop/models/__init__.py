@@ -33,7 +33,7 @@ from coop.models.user import LoginAttempt, Role, User
 
 __all__ = [
     "AuditRecord", "Base", "Case", "CaseStatus", "ContactRole", "CooperationRequest", "Direction", "Document",
-    "DocumentKind", "EventKind", "Identifier", "IdentifierKind", "LegalBasis", "LegalBasisKind", "LoginAttempt", "Partner",
-    "PartnerContact", "PartnerInstrument", "PartnerKind", "PartnerReference", "ReferenceCounter", "RequestEvent",
+    "DocumentKind", "EventKind", "Identifier", "IdentifierKind", "LegalBasis", "LegalBasisKind", "LoginAttempt",
+    "Partner", "PartnerContact", "PartnerInstrument", "PartnerKind", "PartnerReference", "ReferenceCounter", "RequestEvent",
     "RequestType", "Role", "Status", "UTCDateTime", "Urgency", "User", "request_officer", "utcnow",
 ]
