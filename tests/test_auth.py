@@ -124,3 +124,14 @@ def test_change_password_refuses_bad_input_and_keeps_the_old_one(client, auth, o
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
     assert db.session.get(User, officer.id).password_hash == officer.password_hash
+
+
+def test_a_session_ends_after_the_idle_period(app, client, auth, officer, monkeypatch):
+    import time
+
+    auth.login()
+    assert client.get("/").status_code == 200
+    idle = app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + idle + 60)
+    assert client.get("/").status_code == 302
