@@ -5,7 +5,10 @@ from flask import Flask, current_app, render_template
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
+from coop.deadlines.cli import deadlines as deadline_commands
+from coop.deadlines.cli import reminders as reminder_commands
 from coop.extensions import db
+from coop.imports.commands import import_group
 
 
 def _create_app(*_args) -> Flask:
@@ -23,9 +26,13 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(demo)
     app.cli.add_command(quickstart)
+    app.cli.add_command(seed)
     app.cli.add_command(translate)
     app.cli.add_command(audit)
     app.cli.add_command(backup)
+    app.cli.add_command(import_group)
+    app.cli.add_command(deadline_commands)
+    app.cli.add_command(reminder_commands)
     app.before_request(_refuse_outdated_schema)
 
 
@@ -35,6 +42,9 @@ def _refuse_outdated_schema():
         return None
     from coop.schema import is_up_to_date
 
+    # Loading the logged-in user (or an API token) has already opened this request's transaction, which on
+    # SQLite holds the write lock (BEGIN IMMEDIATE): the check's own connection would wait for it in vain.
+    db.session.rollback()
     if not is_up_to_date(db.engine):
         return render_template("errors/outdated_schema.html"), 503
     current_app.extensions["coop_schema_ok"] = True
@@ -81,6 +91,26 @@ def demo():
 
 
 @click.command()
+@with_appcontext
+def seed():
+    """Add the countries, providers, legal bases and request types that are missing (never changes existing ones)."""
+    click.echo(_seed_reference_data())
+
+
+def _seed_reference_data() -> str:
+    from coop.domain.reference_data import seed_reference_data
+
+    added = seed_reference_data(db.session)
+    from coop.domain.deadlines import seed_deadline_rules
+
+    rules = seed_deadline_rules(db.session)  # the deadlines area: rules refer to the request types just seeded
+    db.session.commit()
+    return ("Reference data: added {countries} countries, {providers} providers, {legal_bases} legal bases, "
+            "{request_types} request types, {instruments} partner instruments, {contacts} contacts.").format(**added) \
+        + f" Deadline rules: added {rules}."
+
+
+@click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 @with_appcontext
@@ -91,6 +121,7 @@ def quickstart(host: str, port: int):
     from coop.demo import DEMO_LOGINS, load_demo_data
 
     upgrade()
+    click.echo(_seed_reference_data())
     click.echo(load_demo_data(db.session))
     click.echo(f"\ncoop is running at http://{host}:{port}/\n\nDemo logins (user name / password):")
     for username, password, role in DEMO_LOGINS:

@@ -1,6 +1,6 @@
 """Error pages in the user's language."""
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -22,13 +22,19 @@ def render_error(code: int, message: str | None = None):
 
 
 def init_app(app: Flask) -> None:
+    from coop.api import errors as api_errors  # under /api/ errors are JSON, even for a URL that matches nothing
+
     @app.errorhandler(CSRFError)
     def csrf_error(_error):
+        if api_errors.is_api_request(request.path):
+            return api_errors.csrf_error_response()
         return render_error(400, str(_l("The form has expired or was not sent from coop. Please reload the page "
                                         "and try again; nothing has been changed.")))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if api_errors.is_api_request(request.path):
+            return api_errors.error_response(error)
         if error.code in MESSAGES:
             return render_error(error.code)
         return error
@@ -38,4 +44,6 @@ def init_app(app: Flask) -> None:
         from coop.extensions import db
 
         db.session.rollback()
+        if api_errors.is_api_request(request.path):
+            return api_errors.internal_error_response()
         return render_error(500)

@@ -12,6 +12,13 @@ ALL_ROLES = frozenset(Role)
 # (endpoint, label, roles that see it), in menu order.
 MENU = [
     ("main.index", _l("Home"), ALL_ROLES),
+    ("dashboard.index", _l("Dashboard"), frozenset({Role.HEAD, Role.ADMIN})),
+    ("requests.index", _l("Requests"), ALL_ROLES),  # admins read only
+    ("cases.index", _l("Cases"), ALL_ROLES),
+    ("partners.index", _l("Partners"), ALL_ROLES),
+    ("deadlines.reminder_list", _l("Reminders"), frozenset({Role.OFFICER, Role.HEAD})),
+    ("deadlines.rules", _l("Deadlines"), frozenset({Role.ADMIN})),
+    ("imports.index", _l("Import"), frozenset({Role.OFFICER, Role.HEAD})),
     ("admin.users", _l("Administration"), frozenset({Role.ADMIN})),
 ]
 

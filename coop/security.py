@@ -26,7 +26,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 # Endpoints a visitor may reach without logging in.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "main.set_language", "static", "main.health"})
+# The calendar feed: calendar applications cannot log in, the secret token in its URL is the credential.
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "main.set_language", "static", "main.health", "deadlines.calendar_feed"})
 
 
 def init_app(app: Flask) -> None:

@@ -3,7 +3,7 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coop.models.base import Base, utcnow
@@ -100,6 +100,13 @@ class CooperationRequest(Base):
     __table_args__ = (
         Index("ix_cooperation_request_status_direction", "status", "direction"),
         Index("ix_cooperation_request_partner_status", "partner_id", "status"),
+        # The dashboard counts by these milestones over a period; the extra columns let it filter without
+        # reading the table (coop.domain.statistics).
+        Index("ix_cooperation_request_sent_at", "sent_at", "request_type_id", "partner_id"),
+        Index("ix_cooperation_request_received_at", "received_at", "request_type_id", "partner_id"),
+        Index("ix_cooperation_request_acknowledged_at", "acknowledged_at", "sent_at", "partner_id", "request_type_id"),
+        Index("ix_cooperation_request_answered_at", "answered_at", "sent_at", "partner_id", "request_type_id",
+              "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -132,6 +139,10 @@ class CooperationRequest(Base):
     requested_by: Mapped[date | None]  # the deadline we ask for ...
     requested_by_reasons: Mapped[str | None] = mapped_column(Text)  # ... and why
     confidentiality: Mapped[str | None] = mapped_column(Text)
+    # A preservation request also names the custodian or location of the data, and states that a
+    # request for assistance will follow (DOMAIN.md).
+    data_custodian: Mapped[str | None] = mapped_column(Text)
+    follow_up_promised: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     # When the milestones happened (set by the workflow, shown and used as start events for clocks).
     sent_at: Mapped[datetime | None]
@@ -141,6 +152,9 @@ class CooperationRequest(Base):
     closed_at: Mapped[datetime | None]
 
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    # Set when the request came from a spreadsheet: a hash of the row's own number or key fields, so that
+    # importing the same file again finds it (coop.domain.importing).
+    import_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # Optimistic locking: an edit names the version it started from (coop.domain compares it).
@@ -267,6 +281,10 @@ class RequestEvent(Base):
     partner_reference: Mapped[str | None] = mapped_column(String(120))
     document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id", ondelete="SET NULL"))
     occurred_on: Mapped[date | None]  # the date on the document, when it differs from the entry's
+    # How the change came when not through the web pages: "api" (detail: the token's name) or "import"
+    # (detail: the file and row).
+    via: Mapped[str | None] = mapped_column(String(16))
+    via_detail: Mapped[str | None] = mapped_column(String(300))
 
     request: Mapped[CooperationRequest] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()

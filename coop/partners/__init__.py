@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("partners", __name__)
 
-from coop.partners import views  # noqa: E402,F401  (registers the routes)
+from coop.partners import reference_views, views  # noqa: E402,F401  (registers the routes)
