@@ -21,6 +21,32 @@ def set_up(state) -> None:
     state.app.register_blueprint(account_bp, url_prefix="/account/tokens")
 
 
+def _rate_limit() -> str:
+    from flask import current_app
+
+    return current_app.config.get("COOP_API_RATE_LIMIT", "600 per minute")
+
+
+def _caller_key() -> str:
+    """Calls are counted per token (its public prefix), else per address."""
+    from flask import request
+    from flask_limiter.util import get_remote_address
+
+    scheme, _space, presented = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and presented.startswith("coop_"):
+        return "token:" + presented.split("_")[1][:16]
+    return get_remote_address()
+
+
+def _limit_calls() -> None:
+    from coop.extensions import limiter
+
+    limiter.limit(_rate_limit, key_func=_caller_key)(bp)
+
+
+_limit_calls()
+
+
 @bp.url_value_preprocessor
 def refuse_impossible_ids(_endpoint, values) -> None:
     """An id beyond what the database holds names nothing: 404 (and no overflow in the database driver)."""
@@ -41,4 +67,4 @@ def check_call():
     authenticate()
 
 
-from coop.api import views  # noqa: E402,F401  (registers the routes)
+from coop.api import deadline_views, request_views, views  # noqa: E402,F401  (registers the routes)

@@ -319,11 +319,11 @@ OPERATIONS = {
 }
 
 TAGS = [
-    {"name": "caller", "description": _l("The caller and this description")},
-    {"name": "partners", "description": _l("Partners")},
-    {"name": "reference", "description": _l("Reference lists")},
     {"name": "requests", "description": _l("Requests")},
     {"name": "deadlines", "description": _l("Deadlines and reminders")},
+    {"name": "partners", "description": _l("Partners")},
+    {"name": "reference", "description": _l("Reference lists")},
+    {"name": "caller", "description": _l("The caller and this description")},
 ]
 
 

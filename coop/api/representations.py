@@ -244,7 +244,7 @@ REQUEST_SUMMARY_SCHEMA = _object({
 
 def request_json(item: CooperationRequest, user: User, editable: bool,
                  next_deadline: datetime | None = None) -> dict:
-    """A request with everything it says (needs the relations of `coop.api.views.FULL_REQUEST` loaded)."""
+    """A request with everything it says (needs the relations of `coop.api.request_views.FULL_REQUEST` loaded)."""
     data = request_summary_json(item, next_deadline)
     data |= {name: getattr(item, name) for name in REQUEST_TEXT_FIELDS}
     data |= {name: _iso(getattr(item, name)) for name in REQUEST_DATE_FIELDS}

@@ -85,10 +85,7 @@ def deadline_panel(request: CooperationRequest) -> DeadlinePanel:
     """The deadlines card of a request's page (the request was already checked to be visible)."""
     session = db.session
     deadlines = list(session.scalars(
-        select(Deadline).where(Deadline.request_id == request.id)
-        .options(selectinload(Deadline.rule).selectinload(DeadlineRule.request_type),
-                 selectinload(Deadline.rule).selectinload(DeadlineRule.legal_basis),
-                 selectinload(Deadline.rule).selectinload(DeadlineRule.partner))))
+        select(Deadline).where(Deadline.request_id == request.id).options(selectinload(Deadline.rule))))
     upcoming: dict[int, list[Reminder]] = {}
     now = utcnow()
     for reminder in session.scalars(select(Reminder).where(

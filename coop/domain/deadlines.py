@@ -448,6 +448,8 @@ def _moment_of(day: date | None, at: datetime, zone: ZoneInfo) -> datetime:
 
 # --- recomputing ------------------------------------------------------------------------------------------------
 
+ENDED_STATES = (DeadlineState.MET, DeadlineState.CANCELLED)
+
 @dataclass(frozen=True)
 class DeadlineChange:
     """How recomputation changed one clock (for "this change moves these deadlines")."""
@@ -502,12 +504,14 @@ def recompute_request(session: Session, request: CooperationRequest, now: dateti
     or someone extended it: `actor`, who knows already, is not told).
     """
     context = context or DeadlineContext(session)
-    facts = request_facts(session, request, context.zone)
     rules = applicable_rules(context.rules_for(request.request_type_id), request.request_type_id,
                              request.legal_basis_id, request.partner_id)
     existing = {(row.kind, row.sequence): row for row in session.scalars(
         select(Deadline).where(Deadline.request_id == request.id))}
-    adjustments = _adjustments_of(session, request.id)
+    if not rules and not existing:
+        return []  # no clock now, none before: nothing to compute (most notes and edits of such requests)
+    facts = request_facts(session, request, context.zone)
+    adjustments = _adjustments_of(session, request.id) if existing else {}
 
     computed: list[tuple[DeadlineRule, ComputedClock]] = []
     for rule in rules:
@@ -528,7 +532,8 @@ def recompute_request(session: Session, request: CooperationRequest, now: dateti
             row = Deadline(request_id=request.id, kind=clock.kind, sequence=clock.sequence, created_at=now)
             session.add(row)
         _store(row, rule, clock, now)
-        rows.append((rule, row, clock))
+        if not (old[1] in ENDED_STATES and old == (row.due_at, row.state)):  # an ended clock that stays ended
+            rows.append((rule, row, clock))  # has nothing left to remind of
         if old != (row.due_at, row.state):
             changes.append(DeadlineChange(request.id, request.reference, row.kind, row.sequence, old[0], row.due_at,
                                           old[1], row.state))
@@ -540,6 +545,8 @@ def recompute_request(session: Session, request: CooperationRequest, now: dateti
                                                                        now, now)
             rows.append((None, row, None))
     session.flush()
+    if not rows:
+        return changes
 
     officers = [officer for officer in request.officers if officer.active]
     heads = context.heads()

@@ -5,7 +5,23 @@ from datetime import timedelta
 
 from coop.domain.requests import change_status, create_request
 from coop.domain.tokens import issue_token
-from coop.models import Direction, LegalBasisKind, PartnerKind, Role, Status, TokenScope, User, utcnow
+from coop.models import (
+    ClockUnit,
+    Deadline,
+    DeadlineKind,
+    DeadlineState,
+    Direction,
+    LegalBasisKind,
+    PartnerKind,
+    Reminder,
+    ReminderKind,
+    ReminderState,
+    Role,
+    Status,
+    TokenScope,
+    User,
+    utcnow,
+)
 from tests.factories import make_case, make_legal_basis, make_partner, make_request_type, make_user
 
 
@@ -56,6 +72,14 @@ def seed_api_world(session) -> ApiWorld:
         "direction": Direction.OUTGOING, "title": "Закрытый запрос", "request_type_id": preservation.id,
         "partner_id": meta.id, "restricted": True,
     }, now)
+    # A clock and reminders, as the deadlines area would make them, so that their routes have something to show.
+    deadline = Deadline(request_id=incoming.id, kind=DeadlineKind.EXECUTION_DEADLINE, state=DeadlineState.OPEN,
+                        unit=ClockUnit.WORKING_DAYS, started_at=now, due_at=now + timedelta(days=30))
+    session.add(deadline)
+    session.flush()
+    session.add(Reminder(request_id=incoming.id, deadline_id=deadline.id, recipient_id=officer.id,
+                         kind=ReminderKind.BEFORE, offset_code="D-3", deadline_due_at=deadline.due_at,
+                         due_at=now + timedelta(days=27), state=ReminderState.PENDING))
     tokens = {}
     for key, user, scope in (("write", officer, TokenScope.WRITE), ("read", officer, TokenScope.READ),
                              ("head", head, TokenScope.WRITE), ("admin", admin, TokenScope.WRITE)):

@@ -211,3 +211,17 @@ def test_a_token_issued_and_stored_keeps_only_a_hash_of_its_secret(app, world):
     assert text.startswith(f"coop_{token.prefix}_")
     assert text.split("_", 2)[2] not in (token.token_hash, token.prefix)
     assert len(token.token_hash) == 64 and token.expires_at is None
+
+
+def test_too_many_calls_with_one_token_are_a_429_in_json(database_url, tmp_path):
+    with running_app(database_url, tmp_path, RATELIMIT_ENABLED=True, COOP_API_RATE_LIMIT="3 per minute") as app:
+        world = seed_api_world(db.session)
+        db.session.commit()
+        client = app.test_client()
+        answers = [client.get("/api/v1/me", headers=bearer(world.read_token)) for _ in range(4)]
+        other_token = client.get("/api/v1/me", headers=bearer(world.head_token))
+
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
+    assert answers[-1].get_json()["error"]["code"] == "too_many_requests"
+    assert "Retry-After" in answers[-1].headers
+    assert other_token.status_code == 200

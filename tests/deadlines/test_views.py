@@ -228,3 +228,28 @@ def test_the_feed_lists_only_the_persons_own_requests(client, dept, overdue_requ
     db.session.commit()
     text = client.get(f"/calendar/{token}.ics").get_data(as_text=True)
     assert overdue_request.reference in text and other.reference not in text
+
+
+def test_a_follow_up_warns_when_the_preservation_it_follows_is_about_to_lapse(client, auth, dept):
+    preservation = dept.request("preservation_provider", partner=dept.meta, now=recent(80))
+    dept.send(preservation, now=recent(80))
+    dept.move(preservation, Status.ACKNOWLEDGED, now=recent(80))
+    follow_up = dept.request("direct_disclosure", partner=dept.meta, follows_id=preservation.id, now=recent(1))
+    db.session.commit()
+    auth.login("officer")
+    html = client.get(f"/requests/{follow_up.id}").get_data(as_text=True)
+    assert 'data-testid="linked-preservation"' in html and preservation.reference in html
+    dept.send(follow_up)
+    db.session.commit()
+    html = client.get(f"/requests/{follow_up.id}").get_data(as_text=True)
+    assert 'data-testid="linked-preservation"' not in html  # the follow-up left: the preservation is safe
+
+
+def test_a_paused_clock_says_why_on_the_request_page(client, auth, dept):
+    request = dept.request("traffic_disclosure", now=recent(3))
+    dept.send(request, now=recent(3))
+    dept.move(request, Status.ADDITIONAL_INFO_REQUESTED, now=recent(1))
+    db.session.commit()
+    auth.login("officer")
+    html = client.get(f"/requests/{request.id}").get_data(as_text=True)
+    assert "Приостановлен" in html and "мы должны партнёру дополнительную информацию" in html
