@@ -128,7 +128,7 @@ def _xlsx_rows(path: Path) -> tuple[Iterator[list], str]:
 
     def rows() -> Iterator[list]:
         try:
-            for row in worksheet.iter_rows(values_only=True):
+            for row in worksheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
                 yield list(row)
         finally:
             workbook.close()

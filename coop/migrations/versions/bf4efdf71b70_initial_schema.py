@@ -336,7 +336,7 @@ def upgrade():
     sa.Column('requested_by_reasons', sa.Text(), nullable=True),
     sa.Column('confidentiality', sa.Text(), nullable=True),
     sa.Column('data_custodian', sa.Text(), nullable=True),
-    sa.Column('follow_up_promised', sa.Boolean(), server_default=sa.text('0'), nullable=False),
+    sa.Column('follow_up_promised', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('sent_at', coop.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('received_at', coop.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('acknowledged_at', coop.models.base.UTCDateTime(timezone=True), nullable=True),
