@@ -29,6 +29,7 @@ from coop.models import (
     Deadline,
     DeadlineAdjustment,
     DeadlineKind,
+    DeadlineState,
     Reminder,
     Role,
     utcnow,
@@ -244,7 +245,7 @@ def _mail_domain() -> str:
 def request_calendar(request_id: int):
     found = _visible_request(request_id, joinedload(CooperationRequest.partner))
     rows = db.session.scalars(select(Deadline).options(joinedload(Deadline.rule))
-                              .where(Deadline.request_id == found.id, Deadline.state == "open")
+                              .where(Deadline.request_id == found.id, Deadline.state == DeadlineState.OPEN)
                               .order_by(Deadline.due_at)).all()
     body = build_calendar(db.session, found.reference, [(row, found) for row in rows], _language(), _mail_domain(),
                           utcnow())

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from coop.domain import audit
 from coop.domain.import_matching import guess_mapping, mapping_problems
-from coop.domain.importing import FIELDS_BY_NAME, new_case_numbers, rehearse
+from coop.domain.importing import FIELDS_BY_NAME, new_case_numbers
 from coop.domain.spreadsheets import SpreadsheetProblem, detect_format, read_spreadsheet
 from coop.extensions import db
 from coop.i18n import local_zone
@@ -21,6 +21,7 @@ from coop.imports.processing import (
     import_rows,
     prepare,
     problem_message,
+    rehearse_in_turns,
     spreadsheet_problem_message,
 )
 from coop.models import ImportBatch, ImportState, Role, User, utcnow
@@ -65,11 +66,10 @@ def import_requests(path: Path, username: str, mapping_file: Path | None, overri
             raise click.ClickException("no column for: " + ", ".join(missing) + " (use --map or --mapping)")
         now = utcnow()
         audit.set_actor(audit.Actor(actor.id, actor.username, "cli"))
-        rows = prepare(db.session, actor, sheet, mapping, default_type, path.name, now, local_zone(), rehearse=False)
+        rows = prepare(db.session, sheet, mapping, default_type, now, local_zone())
         if dry_run:
             with click.progressbar(length=len(rows), label="Checking", show_pos=True) as bar:
-                rehearse(db.session, actor, rows, path.name, now, local_zone(), progress=bar.update)
-            db.session.rollback()
+                rehearse_in_turns(db.session, actor, rows, path.name, now, local_zone(), progress=bar.update)
             _report_dry_run(rows)
         else:
             with click.progressbar(length=len(rows), label="Importing", show_pos=True) as bar:

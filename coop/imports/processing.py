@@ -187,16 +187,25 @@ def clean_abandoned(session: Session, now: datetime) -> int:
 
 # --- reading and writing rows ------------------------------------------------------------------------------
 
-def prepare(session: Session, actor: User, sheet: Sheet, mapping: dict[int, str], default_type_code: str | None,
-            source: str, now: datetime, zone: ZoneInfo, rehearse: bool = True) -> list[PreparedRow]:
-    """The sheet's rows read through `mapping` and, with `rehearse`, tried against the request rules."""
+def prepare(session: Session, sheet: Sheet, mapping: dict[int, str], default_type_code: str | None, now: datetime,
+            zone: ZoneInfo) -> list[PreparedRow]:
+    """The sheet's rows read through `mapping`, with their problems (the request rules are rehearsed apart)."""
     default_type = session.scalar(select(RequestType).where(RequestType.code == default_type_code)) \
         if default_type_code else None
     lookups = import_matching.load_lookups(session, status_labels())
-    rows = importing.prepare_rows(session, sheet, mapping, lookups, now.astimezone(zone).date(), default_type)
-    if rehearse:
-        importing.rehearse(session, actor, rows, source, now, zone)
-    return rows
+    return importing.prepare_rows(session, sheet, mapping, lookups, now.astimezone(zone).date(), default_type)
+
+
+REHEARSAL_TURN = 25
+
+
+def rehearse_in_turns(session: Session, actor: User, rows: list[PreparedRow], source: str, now: datetime,
+                      zone: ZoneInfo, progress: Callable[[int], None] | None = None) -> None:
+    """Rehearse the rows a few at a time, each turn rolled back: SQLite's write lock is never held for long,
+    so the people saving requests meanwhile do not wait for a whole register."""
+    for start in range(0, len(rows), REHEARSAL_TURN):
+        importing.rehearse(session, actor, rows[start:start + REHEARSAL_TURN], source, now, zone, progress)
+        session.rollback()
 
 
 def remember_rehearsal(session: Session, actor: User, batch: ImportBatch, rows: list[PreparedRow], now: datetime,
@@ -208,11 +217,11 @@ def remember_rehearsal(session: Session, actor: User, batch: ImportBatch, rows: 
     """
     remembered = batch.report or {}
     if remembered.get("for_mapping") != batch.mapping:
-        importing.rehearse(session, actor, rows, batch.original_name, now, zone)
-        session.rollback()  # the rehearsal wrote nothing, and must hold no lock while the page renders
+        mapping, name = batch.mapping, batch.original_name
+        rehearse_in_turns(session, actor, rows, name, now, zone)
         refused = {str(row.number): [[problem.field, problem.code, problem.value] for problem in row.problems
                                      if problem.code == "rule"] for row in rows}
-        batch.report = {"for_mapping": batch.mapping,
+        batch.report = {"for_mapping": mapping,
                         "rule_problems": {number: found for number, found in refused.items() if found}}
         session.commit()
         return

@@ -127,7 +127,7 @@ def mapping(batch_id: int):
 @role_required(Role.OFFICER, Role.HEAD)
 def preview(batch_id: int):
     batch = _waiting_batch(batch_id)
-    rows = _prepared(batch, rehearse=False)
+    rows = _prepared(batch)
     remember_rehearsal(db.session, current_user, batch, rows, utcnow(), local_zone())
     shown = request.args.get("show", "all")
     if shown not in PREVIEW_FILTERS:
@@ -139,10 +139,9 @@ def preview(batch_id: int):
         problem_message=problem_message, mapped=_mapped_fields(batch), field_labels=FIELD_LABELS)
 
 
-def _prepared(batch: ImportBatch, rehearse: bool):
-    mapping = batch.mapping or {}
-    return prepare(db.session, current_user, _sheet(batch), _mapping(batch), mapping.get("default_request_type"),
-                   batch.original_name, utcnow(), local_zone(), rehearse=rehearse)
+def _prepared(batch: ImportBatch):
+    return prepare(db.session, _sheet(batch), _mapping(batch), (batch.mapping or {}).get("default_request_type"),
+                   utcnow(), local_zone())
 
 
 def _mapped_fields(batch: ImportBatch) -> list[str]:
@@ -161,7 +160,7 @@ def run(batch_id: int):
         return redirect(url_for(".mapping", batch_id=batch.id))
     now = utcnow()
     # Rows are checked again as they are written: the rules (and other imports) may have moved since the preview.
-    rows = _prepared(batch, rehearse=False)
+    rows = _prepared(batch)
     outcome = import_rows(db.session, current_user, rows, batch.original_name, now, local_zone())
     batch.state, batch.finished_at, batch.report = ImportState.IMPORTED, utcnow(), outcome.report()
     batch.imported_count = len(outcome.imported)
