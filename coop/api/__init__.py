@@ -62,9 +62,11 @@ def refuse_impossible_ids(_endpoint, values) -> None:
 def check_call():
     from coop.api.auth import authenticate
     from coop.api.errors import refuse_unreadable_arguments
+    from coop.api.openapi import refuse_unknown_arguments
 
     refuse_unreadable_arguments()
     authenticate()
+    refuse_unknown_arguments()
 
 
 from coop.api import deadline_views, request_views, views  # noqa: E402,F401  (registers the routes)

@@ -8,11 +8,12 @@ language, which is why the texts are translatable.
 
 import re
 
-from flask import current_app
+from flask import current_app, request
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
+from coop.api.errors import invalid
 from coop.api.fields import MAX_ID, Field, object_schema
 from coop.api.representations import (
     DEADLINE_SCHEMA,
@@ -337,6 +338,31 @@ def operation(key: str):
         return view
 
     return decorator
+
+
+def refuse_unknown_arguments() -> None:
+    """A 400 for a query argument the called operation does not document (a typo would otherwise pass unseen),
+    or one that must be a number, a date, true/false or one of a list but is empty or padded with spaces."""
+    view = current_app.view_functions.get(request.endpoint)
+    key = getattr(view, "openapi_operation", None)
+    if key is None:
+        return
+    documented = {parameter["name"]: parameter["schema"] for parameter in OPERATIONS[key].get("parameters", ())
+                  if parameter["in"] == "query"}
+    problems = {}
+    for name, value in request.args.items(multi=True):
+        schema = documented.get(name)
+        if schema is None:
+            problems[name] = [str(_l("Unknown query argument."))]
+        elif _is_structured(schema) and (not value or value != value.strip()):
+            problems[name] = [str(_l("Must not be empty or padded with spaces."))]
+    if problems:
+        raise invalid(problems, str(_l("Some query arguments are not valid.")), status=400)
+
+
+def _is_structured(schema: dict) -> bool:
+    """Is a parameter more than free text (a number, a date, a boolean, a choice, a pattern)?"""
+    return schema.get("type") != "string" or any(key in schema for key in ("enum", "format", "pattern"))
 
 
 _PATH_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([a-z_]+)>")

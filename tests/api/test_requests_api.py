@@ -301,3 +301,10 @@ def test_the_history_lists_every_entry_oldest_first_with_how_it_came(client, wor
     assert [entry["via"] for entry in entries] == ["web", "web", "api"]
     assert entries[-1]["via_detail"] == "write token" and entries[-1]["actor"]["username"] == "officer"
     assert entries[-1]["from_status"] == "legal_check" and entries[-1]["to_status"] == "draft"
+
+
+def test_a_query_argument_the_operation_does_not_know_is_a_400_naming_it(client, world):
+    response = client.get("/api/v1/requests?stauts=open", headers=bearer(world.write_token))
+
+    assert response.status_code == 400
+    assert response.get_json()["error"]["fields"] == {"stauts": ["Unknown query argument."]}

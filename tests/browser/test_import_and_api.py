@@ -6,34 +6,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from coop import create_app
 from coop.demo import DEMO_PASSWORD
-from coop.extensions import db
 from tests.browser.conftest import SCREENSHOTS, log_in
-from tests.conftest import create_schema
 from tests.imports.registers import BROKEN, register_rows, register_xlsx
 
 SLOW = 120_000  # a preview tries every row against the rules; the import writes them: seconds, not milliseconds
-
-
-@pytest.fixture
-def live_app(tmp_path):
-    """The demo department, on tables built from the models (the import's tables may predate the migration)."""
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'coop.sqlite'}",
-        "SECRET_KEY": "browser-test",
-        "COOP_UPLOAD_FOLDER": str(tmp_path / "uploads"),
-        "RATELIMIT_ENABLED": False,
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": 1,
-    })
-    with app.app_context():
-        create_schema()
-        from coop.demo import load_demo_data
-
-        load_demo_data(db.session)
-        db.session.remove()
-    return app
 
 
 @pytest.fixture
