@@ -162,10 +162,11 @@ def _visible_references(requests: list[CooperationRequest]) -> dict[int, str]:
     known = {item.id: item.reference for item in requests}
     missing = {item.follows_id for item in requests if item.follows_id and item.follows_id not in known}
     if missing:
-        known.update(db.session.execute(
+        rows = db.session.execute(
             visible_requests(current_user).with_only_columns(CooperationRequest.id, CooperationRequest.reference)
             .where(CooperationRequest.id.in_(sorted(missing)))
-        ).tuples())
+        )
+        known.update((request_id, reference) for request_id, reference in rows)
     return known
 
 
