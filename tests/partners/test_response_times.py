@@ -5,24 +5,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from coop.domain.access import visible_requests
-from coop.domain.response_times import percentile, response_times, spread
+from coop.domain.response_times import response_times
 from coop.extensions import db
 from coop.models import CooperationRequest, Direction, Role, Status
 from tests.factories import make_partner, make_request, make_user
 
 SENT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-def test_percentile_interpolates_between_neighbours():
-    values = [1.0, 2.0, 3.0, 4.0, 10.0]
-    assert percentile(values, 0.5) == 3.0
-    assert percentile(values, 0.9) == pytest.approx(7.6)
-    assert percentile([5.0], 0.9) == 5.0
-
-
-def test_spread_of_nothing_is_empty():
-    assert spread([]).count == 0
-    assert spread([]).median_days is None
 
 
 def _sent_request(partner, acknowledged_after=None, answered_after=None, **fields):
@@ -75,3 +63,25 @@ def test_an_officer_sees_figures_only_from_requests_they_may_see(app):
     times = response_times(db.session, visible_requests(officer).where(CooperationRequest.partner_id == meta.id))
 
     assert (times.to_answer.count, times.to_answer.median_days) == (1, 2)
+
+
+def test_percentile_interpolates_between_neighbours(app):
+    head = make_user(db.session, role=Role.HEAD)
+    meta = make_partner(db.session, "meta")
+    for days in (1.0, 2.0, 3.0, 4.0, 10.0):
+        _sent_request(meta, answered_after=timedelta(days=days))
+    times = response_times(db.session, visible_requests(head).where(CooperationRequest.partner_id == meta.id))
+    assert times.to_answer.median_days == 3.0
+    assert times.to_answer.p90_days == pytest.approx(7.6)
+
+    alone = make_partner(db.session, "telegram")
+    _sent_request(alone, answered_after=timedelta(days=5))
+    times = response_times(db.session, visible_requests(head).where(CooperationRequest.partner_id == alone.id))
+    assert times.to_answer.p90_days == 5.0
+
+
+def test_spread_of_nothing_is_empty(app):
+    head = make_user(db.session, role=Role.HEAD)
+    times = response_times(db.session, visible_requests(head))
+    assert times.to_answer.count == 0
+    assert times.to_answer.median_days is None
