@@ -528,6 +528,7 @@ def generate(url: str, requests: int, seed: int = 2026, now: datetime | None = N
                       flush=True)
     finally:
         writer.close()
+    counts["reminder"] = plan_reminders(engine, now)
     finish_database(engine)
     engine.dispose()
     if not quiet:
@@ -535,8 +536,38 @@ def generate(url: str, requests: int, seed: int = 2026, now: datetime | None = N
     return counts
 
 
+def plan_reminders(engine: sa.Engine, now: datetime) -> int:
+    """Each officer's reminders of the open clocks, as the deadlines area plans them: three days ahead and the day
+    after. Those due before yesterday went out then; the rest wait for the sweep (a few hundred are due now)."""
+    from coop.models import Deadline, DeadlineState, Reminder, ReminderKind, ReminderState, request_officer
+
+    rows = []
+    with engine.connect() as connection:
+        clocks = connection.execute(
+            sa.select(Deadline.id, Deadline.request_id, Deadline.due_at, request_officer.c.user_id)
+            .join(request_officer, request_officer.c.request_id == Deadline.request_id)
+            .where(Deadline.state == DeadlineState.OPEN))
+        for deadline_id, request_id, due_at, officer_id in clocks:
+            for kind, offset_code, remind_at in ((ReminderKind.BEFORE, "D-3", due_at - 3 * DAY),
+                                                 (ReminderKind.AFTER, "D+1", due_at + DAY)):
+                sent = remind_at < now - DAY
+                rows.append({"request_id": request_id, "deadline_id": deadline_id, "recipient_id": officer_id,
+                             "kind": kind, "offset_code": offset_code, "deadline_due_at": due_at, "due_at": remind_at,
+                             "immediate": False, "state": ReminderState.SENT if sent else ReminderState.PENDING,
+                             "sent_at": remind_at if sent else None, "created_at": due_at - 30 * DAY})
+    with engine.begin() as connection:
+        for start in range(0, len(rows), 20_000):
+            connection.execute(sa.insert(Reminder), rows[start:start + 20_000])
+    return len(rows)
+
+
 def finish_database(engine: sa.Engine) -> None:
-    """Move PostgreSQL's id sequences past the rows written with explicit ids, and refresh statistics."""
+    """Count the dashboard's tallies (the bulk writes bypassed the session that keeps them), move PostgreSQL's id
+    sequences past the rows written with explicit ids, and refresh statistics."""
+    from coop.domain import figures
+
+    with engine.begin() as connection:
+        figures.rebuild(connection, figures.DEFAULT_ZONE)
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             for table in Base.metadata.sorted_tables:

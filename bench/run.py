@@ -117,9 +117,9 @@ def sql_floor_action(app, statements) -> Callable[[], object]:
 
 
 def sample_ids(app) -> dict:
-    """A request, a partner and a deep page number to measure with."""
+    """A request, the busiest partner and officer, and the number of requests to measure with."""
     from coop.extensions import db
-    from coop.models import CooperationRequest, Partner
+    from coop.models import CooperationRequest, Partner, User, request_officer
 
     with app.app_context():
         total = db.session.scalar(select(func.count(CooperationRequest.id)))
@@ -128,35 +128,24 @@ def sample_ids(app) -> dict:
         busiest = db.session.scalar(select(Partner.code).join(CooperationRequest,
                                                               CooperationRequest.partner_id == Partner.id)
                                     .group_by(Partner.code).order_by(func.count().desc()).limit(1))
+        officer = db.session.scalar(select(User.username).join(request_officer, request_officer.c.user_id == User.id)
+                                    .group_by(User.username).order_by(func.count().desc()).limit(1))
         db.session.remove()
-    return {"total": total, "request_id": middle, "partner": busiest}
+    return {"total": total, "request_id": middle, "partner": busiest, "officer": officer}
 
 
-def reminder_sweep_action(app) -> Callable[[], object] | None:
-    """The reminder sweep, if the deadlines area provides one (looked up by its documented names)."""
-    import importlib
+def reminder_sweep_action(app) -> Callable[[], object]:
+    """One run of the reminder sweep (`coop reminders sweep`): queue what is due, try to deliver the outbox."""
+    from coop.deadlines.sweep import run_sweep
 
-    for module_name, function_name in (("coop.domain.reminders", "sweep"), ("coop.domain.reminders", "run_sweep"),
-                                       ("coop.domain.deadlines", "sweep_reminders")):
-        try:
-            function = getattr(importlib.import_module(module_name), function_name)
-        except (ImportError, AttributeError):
-            continue
+    def action():
+        with app.app_context():
+            return run_sweep()
 
-        def action(function=function):
-            from coop.extensions import db
-            from coop.models import utcnow
-
-            with app.app_context():
-                result = function(db.session, utcnow())
-                db.session.rollback()  # measure the sweep, keep the data as generated
-                return result
-
-        return action
-    return None
+    return action
 
 
-def measure(url: str, repeat: int, label: str, export: bool) -> dict:
+def measure(url: str, repeat: int, label: str, export: bool, only_requests: bool = False) -> dict:
     app = make_bench_app(url)
     client = logged_in_client(app)
     ids = sample_ids(app)
@@ -182,13 +171,25 @@ def measure(url: str, repeat: int, label: str, export: bool) -> dict:
         "Request list, text search": "/requests/?text=user_1a",
         "Request page": f"/requests/{ids['request_id']}",
     }
+    if only_requests:
+        pages = {name: path for name, path in pages.items() if path.startswith("/requests/")}
     print(f"floors: Flask {flask_floor:.1f} ms, SQL {sql_floor:.1f} ms", file=sys.stderr, flush=True)
     for name, path in pages.items():
         results["pages"][name] = _measure_one(page_action(client, path), repeat, floor)
         print(f"{name}: {results['pages'][name]}", file=sys.stderr, flush=True)
-    sweep = reminder_sweep_action(app)
-    results["pages"]["Reminder sweep"] = (_measure_one(sweep, repeat, floor) if sweep
-                                          else {"error": "no sweep function found"})
+    if not only_requests:
+        name = "Officer's home (busiest officer)"
+        results["pages"][name] = _measure_one(page_action(logged_in_client(app, ids["officer"]), "/"), repeat, floor)
+        print(f"{name}: {results['pages'][name]}", file=sys.stderr, flush=True)
+        # The first run queues the reminders the generator left due (and commits); later runs find the steady state
+        # of a sweep every minute: nothing new.
+        sweep = reminder_sweep_action(app)
+        started = time.perf_counter()
+        report = sweep()
+        first_ms = (time.perf_counter() - started) * 1000
+        results["pages"][f"Reminder sweep, first run ({report.reminders:,} reminders due)"] = {
+            "median_ms": first_ms, "p90_ms": first_ms, "ratio": first_ms / floor}
+        results["pages"]["Reminder sweep, nothing new due"] = _measure_one(sweep, repeat, floor)
     if export:
         results["export"] = measure_export(url, "csv")
     results["load_average"] = [load_at_start, os.getloadavg()[0]]
@@ -304,6 +305,8 @@ def main() -> None:
     parser.add_argument("--label", default=None)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--no-export", action="store_true")
+    parser.add_argument("--only-requests", action="store_true",
+                        help="measure only the request list and a request's page (and no export)")
     parser.add_argument("--export-child", choices=["csv", "xlsx"], help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.table:
@@ -319,7 +322,8 @@ def main() -> None:
         export_child(arguments.url, arguments.export_child)
         return
     label = arguments.label or sa.engine.make_url(arguments.url).get_backend_name()
-    result = measure(arguments.url, arguments.repeat, label, export=not arguments.no_export)
+    export = not (arguments.no_export or arguments.only_requests)
+    result = measure(arguments.url, arguments.repeat, label, export, only_requests=arguments.only_requests)
     result["machine"] = machine()
     result["at"] = datetime.now(UTC).isoformat(timespec="seconds")
     RESULTS.mkdir(exist_ok=True)

@@ -21,7 +21,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     _fill_instance_defaults(app)
 
-    from coop import auditing, cli, database, errors, i18n, navigation, security
+    from coop import addresses, auditing, cli, database, errors, i18n, navigation, security
     from coop.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         database.configure_engine(db.engine)
 
     security.init_app(app)
+    addresses.init_app(app)
     auditing.init_app(app)
     i18n.init_app(app)
     navigation.init_app(app)

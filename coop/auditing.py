@@ -1,14 +1,16 @@
-"""Tells the audit trail who is acting in each web request (the API names its token itself)."""
+"""Session listeners: the audit trail, told who acts in each web request (the API names its token itself), and
+the dashboard's tallies (coop.domain.figures)."""
 
 from flask import Flask
 from flask_login import current_user
 
-from coop.domain import audit
+from coop.domain import audit, figures
 from coop.extensions import db
 
 
 def init_app(app: Flask) -> None:
     audit.install(db.session)
+    figures.install(db.session, app.config["COOP_TIMEZONE"])
 
     @app.before_request
     def identify_actor():

@@ -29,6 +29,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed)
     app.cli.add_command(translate)
     app.cli.add_command(audit)
+    app.cli.add_command(figures_group)
     app.cli.add_command(backup)
     app.cli.add_command(import_group)
     app.cli.add_command(deadline_commands)
@@ -180,6 +181,22 @@ def audit_verify():
     click.echo(f"audit trail ALTERED: record {report.first_broken_id} does not match "
                f"(the {report.records} records before it are intact)")
     raise SystemExit(1)
+
+
+@click.group("figures")
+def figures_group():
+    """The dashboard's tallies, kept in step with every change."""
+
+
+@figures_group.command("rebuild")
+@with_appcontext
+def figures_rebuild():
+    """Recount the tallies from the requests (after changing COOP_TIMEZONE, or writing rows around coop)."""
+    from coop.domain import figures
+
+    with db.engine.begin() as connection:
+        figures.rebuild(connection, current_app.config["COOP_TIMEZONE"])
+    click.echo("figures recounted")
 
 
 @click.group()

@@ -140,3 +140,23 @@ def test_a_head_sees_the_departments_overdue_deadlines(client, auth, app):
     html = client.get("/").get_data(as_text=True)
     assert "LATE" in section(html, "due-list")
     assert figure(html, "count-overdue") == 1
+
+
+def test_a_request_counts_once_by_its_next_deadline_for_an_officer_and_a_head(app):
+    from datetime import UTC, datetime, timedelta
+
+    from coop.domain.worklist import queue_counts
+
+    now = datetime(2026, 6, 15, 9, 0, tzinfo=UTC)
+    officer, head = make_user(db.session, "officer"), make_user(db.session, "head", role=Role.HEAD)
+    late = make_request(db.session, reference="LATE", officers=[officer], status=Status.SENT)
+    _deadline(late, now - timedelta(days=2))
+    _deadline(late, now + timedelta(days=3), sequence=1)  # also due this week: still counted as overdue only
+    soon = make_request(db.session, reference="SOON", officers=[officer], status=Status.SENT)
+    _deadline(soon, now + timedelta(days=3))
+    closed = make_request(db.session, reference="CLOSED", officers=[officer], status=Status.CLOSED)
+    _deadline(closed, now - timedelta(days=1))  # a preservation still running after closing: not in the queue
+
+    for user, mine_only in ((officer, True), (head, False)):
+        counts = queue_counts(db.session, user, now, now + timedelta(days=7), mine_only=mine_only)
+        assert (counts.open, counts.overdue, counts.due_soon) == (2, 1, 1)

@@ -1,11 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from coop.auth.forms import validate_new_password
 from coop.extensions import db
+from coop.forms import CoopForm
 from coop.labels import ROLE_LABELS
 from coop.models import User
 
@@ -14,7 +14,7 @@ def role_choices() -> list[SelectChoice]:
     return [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
 
 
-class UserForm(FlaskForm):
+class UserForm(CoopForm):
     username = StringField(
         _l("User name"),
         validators=[

@@ -4,13 +4,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from coop.domain.tokens import NAME_MAX_LENGTH, TOKEN_START, TokenProblem, issue_token, revoke_token
 from coop.extensions import db
+from coop.forms import CoopForm
 from coop.models import ApiToken, TokenScope, utcnow
 
 bp = Blueprint("tokens", __name__)
@@ -34,7 +34,7 @@ TOKEN_PROBLEMS = {
 }
 
 
-class TokenForm(FlaskForm):
+class TokenForm(CoopForm):
     name = StringField(_l("Name"), validators=[DataRequired(message=TOKEN_PROBLEMS["name_required"]),
                                                Length(max=NAME_MAX_LENGTH)],
                        filters=[lambda value: value.strip() if isinstance(value, str) else value],

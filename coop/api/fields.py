@@ -9,11 +9,9 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
-# PostgreSQL cannot store NUL, and no one types control characters on purpose (tab and newlines are fine).
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+from coop.domain.storable import CONTROL_CHARACTERS, FIRST_YEAR, LAST_YEAR
+
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-# Dates outside these years are typing errors, and the time-zone arithmetic of clocks cannot hold them.
-FIRST_YEAR, LAST_YEAR = 1900, 2200
 MAX_ID = 2**31 - 1
 
 MESSAGES = {
@@ -122,7 +120,7 @@ class Field:
 def _text(value, max_length: int | None) -> str:
     if not isinstance(value, str):
         raise FieldInvalid("text")
-    if _CONTROL_CHARACTERS.search(value):
+    if CONTROL_CHARACTERS.search(value):
         raise FieldInvalid("control_characters")
     try:
         value.encode("utf-8")

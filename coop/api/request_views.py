@@ -109,6 +109,9 @@ def requests_list():
 @bp.post("/requests")
 @openapi.operation("create_request")
 def create_request():
+    # Who may create comes first: an administrator is refused whatever the body says (as on the web page).
+    if caller().role not in (Role.OFFICER, Role.HEAD):
+        raise ApiError(403, "not_allowed", str(REQUEST_PROBLEMS["not_allowed"]))
     values, problems = api_fields.parse_body(json_body(), openapi.CREATE_FIELDS)
     direction = Direction(values["direction"]) if "direction" in values else None
     fields, reference_problems = _resolve(values, direction, editing=None)

@@ -1,10 +1,10 @@
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from coop.domain.accounts import PasswordProblem, check_password_policy
+from coop.forms import CoopForm
 
 
 def password_problem_message(problem: PasswordProblem) -> str:
@@ -25,13 +25,13 @@ def validate_new_password(password: str, username: str) -> None:
         raise ValidationError(password_problem_message(problem)) from problem
 
 
-class LoginForm(FlaskForm):
+class LoginForm(CoopForm):
     username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
     submit = SubmitField(_l("Log in"))
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(CoopForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=256)])
     new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)])
     confirm = PasswordField(

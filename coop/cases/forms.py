@@ -1,11 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from coop.domain.cases import case_number_taken, opened_on_is_plausible
 from coop.extensions import db
+from coop.forms import CoopForm
 from coop.i18n import local_zone
 from coop.models import Case, CaseStatus, Role, User, utcnow
 
@@ -33,7 +33,7 @@ def officer_choices(current_officer_id: int | None = None) -> list[SelectChoice]
     return [SelectChoice("", _l("— nobody yet —"))] + [SelectChoice(person.id, person.full_name) for person in people]
 
 
-class CaseForm(FlaskForm):
+class CaseForm(CoopForm):
     number = StringField(_l("Criminal case number"), validators=[DataRequired(), Length(max=64)], filters=[_strip],
                          description=_l("As registered in the Unified Register of Pre-trial Investigations (ERDR)."))
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)], filters=[_strip])

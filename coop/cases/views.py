@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
+from coop.addresses import page_argument
 from coop.cases import bp
 from coop.cases.forms import CASE_STATUS_LABELS, CaseForm, officer_choices
 from coop.domain.access import visible_requests
@@ -45,7 +46,7 @@ def case_labels():
 def index():
     filters, problem = _case_filters(request.args)
     page = db.paginate(search_cases(filters).options(joinedload(Case.responsible_officer)),
-                       page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
+                       page=page_argument(), per_page=50, error_out=False)
     counts = request_counts(db.session, current_user, [item.id for item in page.items])
     return render_template("cases/list.html", page=page, counts=counts, filters=filters, problem=problem,
                            officers=officer_choices(),
@@ -113,8 +114,9 @@ def edit(case_id: int):
 
 
 def _submitted_version(form: CaseForm) -> int:
-    version = form.version.data or ""
-    if not (version.isascii() and version.isdigit()):
+    # What was posted, not what the form took from the stored case when the field was left out.
+    version = form.version.raw_data[0] if form.version.raw_data else ""
+    if not (version.isascii() and version.isdigit() and len(version) < 10):
         abort(400)
     return int(version)
 

@@ -15,7 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from coop.deadlines.panel import format_deadline_label, format_due
-from coop.domain.access import visible_requests
 from coop.domain.calendars import local_date
 from coop.domain.deadlines import DeadlineContext
 from coop.domain.reminders import parse_reminder_codes, plan_reminders
@@ -69,14 +68,12 @@ def feed_owner(session: Session, token: str) -> CalendarFeed | None:
 
 
 def feed_deadlines(session: Session, user: User) -> list[tuple[Deadline, CooperationRequest]]:
-    """The running deadlines of the requests `user` is assigned to (and may see)."""
-    visible = visible_requests(user).with_only_columns(CooperationRequest.id)
+    """The running deadlines of the requests `user` is assigned to (their officers always see them)."""
     assigned = select(request_officer.c.request_id).where(request_officer.c.user_id == user.id)
     return list(session.execute(
         select(Deadline, CooperationRequest).join(CooperationRequest, CooperationRequest.id == Deadline.request_id)
         .options(joinedload(Deadline.rule), joinedload(CooperationRequest.partner))
-        .where(Deadline.state == DeadlineState.OPEN, CooperationRequest.id.in_(visible),
-               CooperationRequest.id.in_(assigned))
+        .where(Deadline.state == DeadlineState.OPEN, CooperationRequest.id.in_(assigned))
         .order_by(Deadline.due_at, Deadline.id)))
 
 

@@ -2,7 +2,6 @@
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
     BooleanField,
@@ -28,6 +27,7 @@ from coop.domain.calendars import build_calendar
 from coop.domain.deadlines import scope_key
 from coop.domain.reminders import ReminderCodeError, parse_reminder_codes
 from coop.extensions import db
+from coop.forms import CoopForm
 from coop.models import (
     CalendarDay,
     ClockUnit,
@@ -57,7 +57,7 @@ def _choices(labels: dict) -> list[SelectChoice]:
     return [SelectChoice(member.value, label) for member, label in labels.items()]
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(CoopForm):
     """Extending a deadline: the reason is required (the partner agreed, by which letter ...)."""
 
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(message=_l("Give the reason.")), Length(max=2000)],
@@ -66,7 +66,7 @@ class ReasonForm(FlaskForm):
                                           "12.03.2026 No. 45."))
 
 
-class DeadlineDateForm(FlaskForm):
+class DeadlineDateForm(CoopForm):
     """Entering or correcting a deadline's date by hand, with the reason."""
 
     due_date = DateField(_l("Date"), validators=[InputRequired(message=_l("Enter the date."))])
@@ -77,7 +77,7 @@ class DeadlineDateForm(FlaskForm):
                            description=_l("For example: the court authorised the collection until this date."))
 
 
-class EnquiryForm(FlaskForm):
+class EnquiryForm(CoopForm):
     note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=500)], filters=[_strip],
                        description=_l("How and when the enquiry was sent."))
 
@@ -89,7 +89,7 @@ SNOOZE_CHOICES = {
 }
 
 
-class SnoozeForm(FlaskForm):
+class SnoozeForm(CoopForm):
     until = SelectField(_l("Snooze"), validators=[InputRequired()])
 
     def __init__(self, *args, **kwargs):
@@ -101,7 +101,7 @@ def _int_list(text: str | None) -> list[int]:
     return [int(part) for part in (text or "").replace(";", ",").split(",") if part.strip()]
 
 
-class RuleForm(FlaskForm):
+class RuleForm(CoopForm):
     """A deadline rule: for a request type, optionally one legal basis and one partner."""
 
     request_type = SelectField(_l("Request type"), validators=[InputRequired()])
@@ -215,6 +215,8 @@ class RuleForm(FlaskForm):
             raise ValidationError(REMINDER_CODE_PROBLEMS[problem.code] % {"item": problem.text}) from None
 
     def validate_kind(self, field):
+        if field.data not in {kind.value for kind in DeadlineKind}:
+            return  # not one of the choices: the field already says so
         key = scope_key(self.request_type.data or "", self.legal_basis.data or None, self.partner_code.data or None,
                         DeadlineKind(field.data))
         clash = db.session.scalar(select(DeadlineRule.id).where(DeadlineRule.scope_key == key))
@@ -245,7 +247,7 @@ class RuleForm(FlaskForm):
         }
 
 
-class CalendarDayForm(FlaskForm):
+class CalendarDayForm(CoopForm):
     """A day the government moved: a day off, or a weekend day worked."""
 
     day = DateField(_l("Date"), validators=[InputRequired(message=_l("Enter the date."))])
@@ -270,7 +272,7 @@ class CalendarDayForm(FlaskForm):
             raise ValidationError(_l("This day is not worked already."))
 
 
-class MailCheckForm(FlaskForm):
+class MailCheckForm(CoopForm):
     address = EmailField(_l("Address"), validators=[DataRequired(message=_l("Enter an e-mail address.")),
                                                     Email(message=_l("This is not an e-mail address.")),
                                                     Length(max=254)], filters=[_strip])

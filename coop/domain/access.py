@@ -1,6 +1,6 @@
 """Need-to-know: which requests a user may see. Every lookup of a request goes through here."""
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import ColumnElement, Select, exists, or_, select, true
 
 from coop.models import CooperationRequest, Role, User, request_officer
 
@@ -18,6 +18,17 @@ def visible_requests(user: User) -> Select:
         request_officer.c.request_id == CooperationRequest.id, request_officer.c.user_id == user.id
     )
     return query.where(or_(CooperationRequest.restricted.is_(False), assigned))
+
+
+def may_see_request_id(user: User, request_id) -> ColumnElement[bool]:
+    """The same rule as `visible_requests`, as a condition on `request_id`, a column of another table (a
+    reminder's, a deadline's): checked row by row, not by matching against the ids of every visible request."""
+    if user.role in (Role.HEAD, Role.ADMIN):
+        return true()
+    # Aliases: the query around may read these tables itself, and they must not be correlated with it.
+    request, assignment = CooperationRequest.__table__.alias("seen_request"), request_officer.alias("seen_officer")
+    return or_(exists().where(request.c.id == request_id, request.c.restricted.is_(False)),
+               exists().where(assignment.c.request_id == request_id, assignment.c.user_id == user.id))
 
 
 def can_see(user: User, request: CooperationRequest) -> bool:

@@ -18,7 +18,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from coop.domain.access import visible_requests
+from coop.domain.access import may_see_request_id
 from coop.domain.calendars import Calendar, at_local_time, local_date, next_working_day, previous_working_day
 from coop.models import (
     CooperationRequest,
@@ -270,7 +270,7 @@ def _showing(now: datetime):
 
 
 def _visible_to(user: User):
-    return Reminder.request_id.in_(visible_requests(user).with_only_columns(CooperationRequest.id))
+    return may_see_request_id(user, Reminder.request_id)
 
 
 def reminder_count(session: Session, user: User, now: datetime) -> int:

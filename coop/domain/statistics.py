@@ -1,7 +1,10 @@
 """The department's figures: open work, deadlines, trends and partners' response times, aggregated in SQL.
 
 Every function here returns only the rows a page shows (a page of a list, one row per month, one per status):
-counting, grouping, percentiles and paging all happen in the database, whatever its size. Plain rules with no
+counting, grouping, percentiles and paging all happen in the database, whatever its size. Counts by status and
+by month, and response times, are read from the tallies that `coop.domain.figures` keeps in step with every
+change (a few thousand rows instead of a million requests), so the period is counted in whole local months;
+lists of requests and deadlines are read from the requests themselves, a page at a time. Plain rules with no
 Flask: the dashboard, the partner scorecard, the monthly report and the exports call them with a session, the
 filters and the current time.
 """
@@ -9,31 +12,38 @@ filters and the current time.
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, Integer, Select, String, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy import BigInteger, Float, Integer, Select, String, and_, case, cast, exists, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
 from coop.domain.workflow import FINAL
 from coop.models import (
+    ALL_OFFICERS,
     CooperationRequest,
     Direction,
     EventKind,
+    Measure,
+    MonthlyKindTally,
+    MonthlyTally,
+    OpenDeadline,
     Partner,
     PartnerKind,
     RequestEvent,
     RequestType,
     Status,
+    StatusTally,
     User,
     request_officer,
 )
-from coop.models.deadlines import Deadline, DeadlineState
+from coop.models.deadlines import Deadline
 
 S = Status
 OPEN_STATUSES = tuple(sorted(frozenset(Status) - FINAL))
-PERCENTILES = (0.5, 0.9)
+PERCENTILES = (Fraction(1, 2), Fraction(9, 10))
 DUE_SOON_DAYS = 7
 
 
@@ -146,26 +156,37 @@ def officer_names_column():
             .scalar_subquery())
 
 
-def _request_conditions(filters: StatisticsFilters) -> list:
-    """Conditions on cooperation_request for every filter but the period."""
-    request = CooperationRequest
+def _filter_conditions(rows, filters: StatisticsFilters, with_direction: bool = True) -> list:
+    """Conditions for every filter but the period, on `rows`: requests, a tally or the open deadlines."""
     conditions = []
-    if filters.direction:
-        conditions.append(request.direction == filters.direction)
-    if filters.request_type_id:
-        conditions.append(request.request_type_id == filters.request_type_id)
-    if filters.partner_id:
-        conditions.append(request.partner_id == filters.partner_id)
-    if filters.partner_kind:
-        conditions.append(request.partner_id.in_(select(Partner.id).where(Partner.kind == filters.partner_kind)))
-    if filters.officer_id:
-        conditions.append(exists().where(request_officer.c.request_id == request.id,
+    if hasattr(rows, "officer_id"):  # a tally: its rows for everyone, or for the one officer
+        conditions.append(rows.officer_id == (filters.officer_id or ALL_OFFICERS))
+    elif filters.officer_id:
+        request_id = rows.id if rows is CooperationRequest else rows.request_id
+        conditions.append(exists().where(request_officer.c.request_id == request_id,
                                          request_officer.c.user_id == filters.officer_id))
+    if filters.direction and with_direction:
+        conditions.append(rows.direction == filters.direction)
+    if filters.request_type_id:
+        conditions.append(rows.request_type_id == filters.request_type_id)
+    if filters.partner_id:
+        conditions.append(rows.partner_id == filters.partner_id)
+    if filters.partner_kind and hasattr(rows, "partner_kind"):
+        conditions.append(rows.partner_kind == filters.partner_kind)
+    elif filters.partner_kind:
+        conditions.append(rows.partner_id.in_(select(Partner.id).where(Partner.kind == filters.partner_kind)))
     return conditions
 
 
-def _is_open():
-    return CooperationRequest.status.in_(OPEN_STATUSES)
+def _monthly_tally(filters: StatisticsFilters, by_partner: bool = False):
+    """The monthly tally that answers `filters`: the one by partner where partners matter, else the smaller one by
+    partner kind."""
+    return MonthlyTally if by_partner or filters.partner_id else MonthlyKindTally
+
+
+def _in_months(tally, filters: StatisticsFilters) -> list:
+    """The monthly tally rows of the months that start within the period."""
+    return [tally.month_start >= filters.start, tally.month_start < filters.end]
 
 
 # ---------------------------------------------------------------- open work
@@ -175,17 +196,18 @@ def _is_open():
 STAGES = ("preparation", "with_partner", "paused", "incoming", "answered")
 
 
-def _stage_condition(stage: str):
-    request = CooperationRequest
-    outgoing = request.direction == Direction.OUTGOING
+def _stage_condition(stage: str, rows=CooperationRequest):
+    """Whether `rows` (requests, or a StatusTally) are in `stage`."""
+    status = rows.status
+    outgoing = rows.direction == Direction.OUTGOING
     return {
-        "preparation": request.status.in_([S.DRAFT, S.LEGAL_CHECK, S.AWAITING_APPROVAL, S.APPROVED, S.TRANSLATION]),
-        "with_partner": or_(request.status.in_([S.SENT, S.FORWARDED, S.ACKNOWLEDGED, S.PARTIALLY_ANSWERED]),
-                            and_(request.status == S.IN_EXECUTION, outgoing)),
-        "paused": request.status.in_([S.ADDITIONAL_INFO_REQUESTED, S.POSTPONED]),
-        "incoming": or_(request.status.in_([S.RECEIVED, S.REGISTERED, S.ASSESSED, S.CONSULTATION]),
-                        and_(request.status == S.IN_EXECUTION, ~outgoing)),
-        "answered": request.status.in_([S.ANSWERED, S.EVIDENCE_REVIEWED]),
+        "preparation": status.in_([S.DRAFT, S.LEGAL_CHECK, S.AWAITING_APPROVAL, S.APPROVED, S.TRANSLATION]),
+        "with_partner": or_(status.in_([S.SENT, S.FORWARDED, S.ACKNOWLEDGED, S.PARTIALLY_ANSWERED]),
+                            and_(status == S.IN_EXECUTION, outgoing)),
+        "paused": status.in_([S.ADDITIONAL_INFO_REQUESTED, S.POSTPONED]),
+        "incoming": or_(status.in_([S.RECEIVED, S.REGISTERED, S.ASSESSED, S.CONSULTATION]),
+                        and_(status == S.IN_EXECUTION, ~outgoing)),
+        "answered": status.in_([S.ANSWERED, S.EVIDENCE_REVIEWED]),
     }[stage]
 
 
@@ -207,20 +229,23 @@ class PartnerOpenRow:
 def open_by_partner(session: Session, filters: StatisticsFilters, kind: PartnerKind, now: datetime,
                     page: int = 1, per_page: int = 15) -> Page:
     """Open requests of partners of `kind`, by stage, most open first: one page of partners."""
-    request = CooperationRequest
-    conditions = [_is_open(), Partner.kind == kind, *_request_conditions(replace(filters, partner_kind=None))]
-    stage_columns = [func.sum(case((_stage_condition(stage), 1), else_=0)).label(stage) for stage in STAGES]
+    tally = StatusTally
+    conditions = [tally.status.in_(OPEN_STATUSES), Partner.kind == kind,
+                  *_filter_conditions(tally, replace(filters, partner_kind=None))]
+    stage_columns = [func.sum(case((_stage_condition(stage, tally), tally.count), else_=0)).label(stage)
+                     for stage in STAGES]
     grouped = (
-        select(request.partner_id, *stage_columns, func.count().label("total"))
-        .join(Partner, Partner.id == request.partner_id)
+        select(tally.partner_id, *stage_columns, func.sum(tally.count).label("total"))
+        .join(Partner, Partner.id == tally.partner_id)
         .where(*conditions)
-        .group_by(request.partner_id)
+        .group_by(tally.partner_id)
+        .having(func.sum(tally.count) > 0)
         .subquery()
     )
     # The number of partners comes with the page (a window over the grouped rows): one pass, not two.
     rows = session.execute(
         select(grouped, Partner.code, Partner.name_ru, Partner.name_en, Partner.kind,
-               _overdue_per_partner(filters, now).label("overdue"), func.count().over().label("partners"))
+               func.count().over().label("partners"))
         .join(Partner, Partner.id == grouped.c.partner_id)
         .order_by(grouped.c.total.desc(), Partner.code)
         .limit(per_page).offset((max(1, page) - 1) * per_page)
@@ -230,29 +255,35 @@ def open_by_partner(session: Session, filters: StatisticsFilters, kind: PartnerK
         total = session.scalar(select(func.count()).select_from(grouped))
         return open_by_partner(session, filters, kind, now, _page_bounds(page, per_page, total), per_page)
     total = rows[0].partners if rows else 0
+    overdue = _overdue_by_partner(session, filters, now, [row.partner_id for row in rows])
     items = [PartnerOpenRow(row.partner_id, row.code, row.name_ru, row.name_en, row.kind,
-                            {stage: getattr(row, stage) for stage in STAGES}, row.total, row.overdue or 0)
+                            {stage: getattr(row, stage) for stage in STAGES}, row.total, overdue.get(row.partner_id, 0))
              for row in rows]
     return Page(items, max(1, page), per_page, total)
 
 
-def _overdue_per_partner(filters: StatisticsFilters, now: datetime):
-    """A correlated subquery: how many of the partner's open requests have a deadline past at `now`."""
-    request = CooperationRequest
-    return (select(func.count(func.distinct(Deadline.request_id)))
-            .join(request, request.id == Deadline.request_id)
-            .where(request.partner_id == Partner.id, Deadline.state == DeadlineState.OPEN, Deadline.due_at < now,
-                   _is_open(), *_request_conditions(replace(filters, partner_kind=None)))
-            .correlate(Partner)
-            .scalar_subquery())
+def _overdue_by_partner(session: Session, filters: StatisticsFilters, now: datetime,
+                        partner_ids: list[int]) -> dict[int, int]:
+    """{partner id: how many of its requests have a deadline past at `now`}, for the partners listed."""
+    if not partner_ids:
+        return {}
+    deadline = OpenDeadline
+    return dict(session.execute(
+        select(deadline.partner_id, func.count(func.distinct(deadline.request_id)))
+        .where(deadline.due_at < now, deadline.partner_id.in_(partner_ids),
+               *_filter_conditions(deadline, replace(filters, partner_kind=None)))
+        .group_by(deadline.partner_id)
+    ).all())
 
 
 def open_by_status(session: Session, filters: StatisticsFilters) -> list[tuple[Status, int]]:
     """How many requests are open in each status, in workflow order (statuses with none left out)."""
+    tally = StatusTally
     rows = session.execute(
-        select(CooperationRequest.status, func.count())
-        .where(_is_open(), *_request_conditions(filters))
-        .group_by(CooperationRequest.status)
+        select(tally.status, func.sum(tally.count))
+        .where(tally.status.in_(OPEN_STATUSES), *_filter_conditions(tally, filters))
+        .group_by(tally.status)
+        .having(func.sum(tally.count) > 0)
     ).all()
     order = {status: index for index, status in enumerate(_WORKFLOW_ORDER)}
     return sorted(((status, count) for status, count in rows), key=lambda row: order.get(row[0], 99))
@@ -297,7 +328,7 @@ def awaiting_approval_select(filters: StatisticsFilters) -> Select:
                  .correlate(request).scalar_subquery())
     return (select(*_request_row_columns(), func.coalesce(submitted, request.updated_at))
             .join(Partner, Partner.id == request.partner_id)
-            .where(request.status == S.AWAITING_APPROVAL, *_request_conditions(filters))
+            .where(request.status == S.AWAITING_APPROVAL, *_filter_conditions(CooperationRequest, filters))
             .order_by(request.updated_at, request.id))
 
 
@@ -318,23 +349,33 @@ def _page_of_rows(session: Session, statement: Select, page: int, per_page: int)
 
 
 def _deadline_select(filters: StatisticsFilters, window: list) -> Select:
-    request = CooperationRequest
-    return (select(*_request_row_columns(), Deadline.due_at, Deadline.kind)
-            .select_from(Deadline)
-            .join(request, request.id == Deadline.request_id)
-            .join(Partner, Partner.id == request.partner_id)
-            .where(Deadline.state == DeadlineState.OPEN, *window, *_request_conditions(filters))
-            .order_by(Deadline.due_at, Deadline.id))
+    """The open deadlines in `window` (conditions on open_deadline), the nearest first, as RequestRow columns."""
+    deadline = OpenDeadline
+    return (select(*_request_row_columns(), deadline.due_at, Deadline.kind)
+            .select_from(deadline)
+            .join(Deadline, Deadline.id == deadline.deadline_id)
+            .join(CooperationRequest, CooperationRequest.id == deadline.request_id)
+            .join(Partner, Partner.id == deadline.partner_id)
+            .where(*window, *_filter_conditions(deadline, filters))
+            .order_by(deadline.due_at, deadline.deadline_id))
+
+
+def _overdue_window(now: datetime) -> list:
+    return [OpenDeadline.due_at < now]
+
+
+def _due_soon_window(now: datetime, days: int = DUE_SOON_DAYS) -> list:
+    return [OpenDeadline.due_at >= now, OpenDeadline.due_at < now + timedelta(days=days)]
 
 
 def overdue_select(filters: StatisticsFilters, now: datetime) -> Select:
     """Open deadlines already past at `now`, the oldest first (RequestRow columns)."""
-    return _deadline_select(filters, [Deadline.due_at < now])
+    return _deadline_select(filters, _overdue_window(now))
 
 
 def due_soon_select(filters: StatisticsFilters, now: datetime, days: int = DUE_SOON_DAYS) -> Select:
     """Open deadlines falling within the next `days` days, the nearest first (RequestRow columns)."""
-    return _deadline_select(filters, [Deadline.due_at >= now, Deadline.due_at < now + timedelta(days=days)])
+    return _deadline_select(filters, _due_soon_window(now, days))
 
 
 def open_deadlines_select(filters: StatisticsFilters) -> Select:
@@ -342,23 +383,32 @@ def open_deadlines_select(filters: StatisticsFilters) -> Select:
     return _deadline_select(filters, [])
 
 
-def _deadline_page(session: Session, statement: Select, page: int, per_page: int) -> Page:
-    return _page_of_rows(session, statement, page, per_page)
+def _deadline_page(session: Session, filters: StatisticsFilters, window: list, page: int, per_page: int) -> Page:
+    """One page of open deadlines: counted and cut in the narrow open_deadline rows, then only the page's
+    deadlines are joined to their requests."""
+    deadline = OpenDeadline
+    conditions = [*window, *_filter_conditions(deadline, filters)]
+    total = session.scalar(select(func.count()).select_from(deadline).where(*conditions))
+    page = _page_bounds(page, per_page, total)
+    shown = (select(deadline.deadline_id).where(*conditions).order_by(deadline.due_at, deadline.deadline_id)
+             .limit(per_page).offset((page - 1) * per_page))
+    rows = session.execute(_deadline_select(filters, window).where(deadline.deadline_id.in_(shown))).all()
+    return Page([RequestRow(*row) for row in rows], page, per_page, total)
 
 
 def overdue(session: Session, filters: StatisticsFilters, now: datetime, page: int = 1, per_page: int = 10) -> Page:
     """One page of the overdue deadlines, with the request and its officers."""
-    return _deadline_page(session, overdue_select(filters, now), page, per_page)
+    return _deadline_page(session, filters, _overdue_window(now), page, per_page)
 
 
 def due_soon(session: Session, filters: StatisticsFilters, now: datetime, page: int = 1, per_page: int = 10) -> Page:
     """One page of the deadlines due within a week."""
-    return _deadline_page(session, due_soon_select(filters, now), page, per_page)
+    return _deadline_page(session, filters, _due_soon_window(now), page, per_page)
 
 
 def open_deadlines(session: Session, filters: StatisticsFilters, page: int = 1, per_page: int = 10) -> Page:
     """One page of the open deadlines (of one partner, with `partner_id` set)."""
-    return _deadline_page(session, open_deadlines_select(filters), page, per_page)
+    return _deadline_page(session, filters, [], page, per_page)
 
 
 # ---------------------------------------------------------------- headline figures
@@ -378,36 +428,29 @@ class Headline:
 
 def headline(session: Session, filters: StatisticsFilters, now: datetime) -> Headline:
     """The figures at the top of the dashboard: open work now, and what moved in the period."""
-    request = CooperationRequest
-    conditions = _request_conditions(filters)
-    in_period = _in_period
     work = session.execute(
-        select(func.count(),
-               func.sum(case((request.status == S.AWAITING_APPROVAL, 1), else_=0)))
-        .where(_is_open(), *conditions)
+        select(func.sum(StatusTally.count),
+               func.sum(case((StatusTally.status == S.AWAITING_APPROVAL, StatusTally.count), else_=0)))
+        .where(StatusTally.status.in_(OPEN_STATUSES), *_filter_conditions(StatusTally, filters))
     ).one()
-    # One count per milestone column, each read from that column's index.
-    sent = session.scalar(select(func.count()).where(in_period(request.sent_at, filters), *conditions))
-    received = session.scalar(select(func.count()).where(in_period(request.received_at, filters), *conditions))
-    replies = session.execute(
-        select(func.sum(case((request.status == S.REFUSED, 0), else_=1)),
-               func.sum(case((request.status == S.REFUSED, 1), else_=0)))
-        .where(in_period(request.answered_at, filters), request.sent_at.is_not(None), *conditions)
-    ).one()
+    tally = _monthly_tally(filters)
+    moved = dict(session.execute(
+        select(tally.measure, func.sum(tally.count))
+        .where(tally.measure.in_([Measure.SENT, Measure.RECEIVED, Measure.REPLIED, Measure.REFUSED]),
+               *_in_months(tally, filters), *_filter_conditions(tally, filters))
+        .group_by(tally.measure)
+    ).all())
+    replies, refused = moved.get(Measure.REPLIED) or 0, moved.get(Measure.REFUSED) or 0
+    deadline = OpenDeadline
     deadline_rows = session.execute(
-        select(func.sum(case((Deadline.due_at < now, 1), else_=0)),
-               func.sum(case((Deadline.due_at >= now, 1), else_=0)))
-        .join(request, request.id == Deadline.request_id)
-        .where(Deadline.state == DeadlineState.OPEN, Deadline.due_at < now + timedelta(days=DUE_SOON_DAYS),
-               *conditions)
+        select(func.sum(case((deadline.due_at < now, 1), else_=0)),
+               func.sum(case((deadline.due_at >= now, 1), else_=0)))
+        .where(deadline.due_at < now + timedelta(days=DUE_SOON_DAYS), *_filter_conditions(deadline, filters))
     ).one()
     overdue_count, due_count = (value or 0 for value in deadline_rows)
     return Headline(open=work[0] or 0, awaiting_approval=work[1] or 0, overdue=overdue_count, due_soon=due_count,
-                    sent=sent, received=received, answered=replies[0] or 0, refused=replies[1] or 0)
-
-
-def _in_period(column, filters: StatisticsFilters):
-    return and_(column >= filters.start, column < filters.end)
+                    sent=moved.get(Measure.SENT) or 0, received=moved.get(Measure.RECEIVED) or 0,
+                    answered=replies - refused, refused=refused)
 
 
 # ---------------------------------------------------------------- trend per month
@@ -438,30 +481,23 @@ def months_between(start: datetime, end: datetime, zone: ZoneInfo) -> list[tuple
 
 def monthly_trend(session: Session, filters: StatisticsFilters, zone: ZoneInfo) -> list[MonthCount]:
     """Requests sent (outgoing) and received (incoming) in each local month of the period."""
-    months = months_between(filters.start, filters.end, zone)
-    if not months:
-        return []
-    request = CooperationRequest
-    conditions = _request_conditions(filters)
-    results = {}
-    for direction, column in ((Direction.OUTGOING, request.sent_at), (Direction.INCOMING, request.received_at)):
-        if filters.direction and filters.direction != direction:
-            results[direction] = [0] * len(months)
-            continue
-        # One pass over the period: each row falls into the month whose bounds hold it.
-        bucket = case(*[(column < month_end, index) for index, (_, _, month_end) in enumerate(months)])
-        rows = session.execute(
-            select(bucket.label("bucket"), func.count())
-            .where(request.direction == direction, column >= filters.start, column < filters.end, *conditions)
-            .group_by("bucket")
-        ).all()
-        counts = [0] * len(months)
-        for index, count in rows:
-            if index is not None:
-                counts[index] = count
-        results[direction] = counts
-    return [MonthCount(month, results[Direction.OUTGOING][index], results[Direction.INCOMING][index])
-            for index, (month, _, _) in enumerate(months)]
+    months = [month for month, _, _ in months_between(filters.start, filters.end, zone)]
+    tally = _monthly_tally(filters)
+    rows = session.execute(
+        select(tally.measure, tally.month_start, func.sum(tally.count))
+        .where(or_(and_(tally.measure == Measure.SENT, tally.direction == Direction.OUTGOING),
+                   and_(tally.measure == Measure.RECEIVED, tally.direction == Direction.INCOMING)),
+               *_in_months(tally, filters), *_filter_conditions(tally, filters))
+        .group_by(tally.measure, tally.month_start)
+    ).all()
+    counts = {(measure, _local_month(month_start, zone)): count for measure, month_start, count in rows}
+    return [MonthCount(month, counts.get((Measure.SENT, month), 0), counts.get((Measure.RECEIVED, month), 0))
+            for month in months]
+
+
+def _local_month(month_start: datetime, zone: ZoneInfo) -> date:
+    """The local month a tally's `month_start` opens, as its first day."""
+    return month_start.astimezone(zone).date().replace(day=1)
 
 
 # ---------------------------------------------------------------- response times
@@ -490,21 +526,62 @@ class ResponseTimes:
         return (self.name_en if language == "en" and self.name_en else self.name_ru) or ""
 
 
-# What the partner's clock measures: from sending to the acknowledgement, and to the reply (answer,
-# partial answer, refusal or "no data": any reply ends the wait).
-METRICS = {
-    "acknowledge": (CooperationRequest.sent_at, CooperationRequest.acknowledged_at),
-    "answer": (CooperationRequest.sent_at, CooperationRequest.answered_at),
-}
+# What the partner's clock measures, in calendar days: from sending to the acknowledgement, and to the reply
+# (answer, partial answer, refusal or "no data": any reply ends the wait). The tallies count each reply in the
+# local month it came, by the days it took (coop.domain.figures).
+METRICS = {"acknowledge": Measure.ACKNOWLEDGE, "answer": Measure.ANSWER}
+
+
+def tally_percentiles(session: Session, tally, measure: Measure, group, conditions: list,
+                      fractions: Sequence[Fraction] = PERCENTILES) -> dict:
+    """{group value: (count, days at each fraction)} of the replies `measure` counts in a monthly `tally`.
+
+    Like percentile_cont: the value at rank fraction x (count - 1), interpolated between its two neighbours. The
+    ranks' values are found from cumulative counts over the days, in SQL: one row per group comes back, whatever
+    the number of replies.
+    """
+    group_key = group if group is not None else literal(0)
+    histogram = (
+        select(group_key.label("g"), tally.days.label("v"), cast(func.sum(tally.count), BigInteger).label("c"))
+        .where(tally.measure == measure, *conditions)
+        .group_by(group_key, tally.days)
+        .having(func.sum(tally.count) > 0)
+        .subquery()
+    )
+    running = (
+        select(histogram.c.g, histogram.c.v,
+               cast(func.sum(histogram.c.c).over(partition_by=histogram.c.g, order_by=histogram.c.v),
+                    BigInteger).label("cumulative"),
+               cast(func.sum(histogram.c.c).over(partition_by=histogram.c.g), BigInteger).label("n"))
+        .subquery()
+    )
+    columns = []
+    for fraction in fractions:
+        rank = (running.c.n - 1) * fraction.numerator // fraction.denominator  # 0-based, rounded down
+        columns.append(func.min(case((running.c.cumulative > rank, running.c.v))))
+        columns.append(func.min(case((running.c.cumulative > rank + 1, running.c.v))))
+    found = {}
+    for group_value, count, *values in session.execute(
+            select(running.c.g, func.max(running.c.n), *columns).group_by(running.c.g)):
+        figures = []
+        for index, fraction in enumerate(fractions):
+            low, high = values[2 * index], values[2 * index + 1]
+            position = fraction * (count - 1)
+            weight = position - (position.numerator // position.denominator)
+            figures.append(low + float(weight) * ((high if high is not None else low) - low))
+        found[group_value] = (count, *figures)
+    return found
 
 
 def percentiles_by_group(session: Session, group, start_column, end_column, conditions: list,
-                         fractions: Sequence[float] = PERCENTILES) -> dict:
-    """{group value: (count, value at each fraction)} of the days from `start_column` to `end_column`.
+                         fractions: Sequence[Fraction] = PERCENTILES) -> dict:
+    """{group value: (count, value at each fraction)} of the days from `start_column` to `end_column`, read from
+    the requests themselves (for figures the tallies cannot filter, such as what one user may see).
 
     PostgreSQL computes percentile_cont itself; on SQLite the rows are ranked by a window function and only the
     one or two rows around each rank are read, with the same linear interpolation, so the figures agree.
     """
+    fractions = [float(fraction) for fraction in fractions]
     duration = days_between(start_column, end_column)
     group_key = group if group is not None else literal(0)
     if session.get_bind().dialect.name == "postgresql":
@@ -533,11 +610,9 @@ def percentiles_by_group(session: Session, group, start_column, end_column, cond
     return {row[0]: (row[1], *row[2:]) for row in session.execute(statement)}
 
 
-def _response_conditions(filters: StatisticsFilters, metric: str) -> list:
-    start_column, end_column = METRICS[metric]
-    # Only outgoing requests are sent: a sending time is what makes a partner's clock run.
-    return [start_column.is_not(None), end_column >= filters.start, end_column < filters.end,
-            *_request_conditions(replace(filters, direction=None))]
+def _response_conditions(tally, filters: StatisticsFilters) -> list:
+    # Only sent requests are counted (a sending time is what makes a partner's clock run), whatever the direction.
+    return [*_in_months(tally, filters), *_filter_conditions(tally, filters, with_direction=False)]
 
 
 def _durations(values) -> Durations:
@@ -549,20 +624,22 @@ def _durations(values) -> Durations:
 
 def response_times_overall(session: Session, filters: StatisticsFilters) -> ResponseTimes:
     """How long partners took in the period, all together."""
-    figures = {}
-    for metric, (start_column, end_column) in METRICS.items():
-        found = percentiles_by_group(session, None, start_column, end_column, _response_conditions(filters, metric))
-        figures[metric] = _durations(found.get(0))
+    tally = _monthly_tally(filters)
+    figures = {metric: _durations(tally_percentiles(session, tally, measure, None,
+                                                    _response_conditions(tally, filters)).get(0))
+               for metric, measure in METRICS.items()}
     return ResponseTimes(None, figures["acknowledge"], figures["answer"])
 
 
 def response_times_by_kind(session: Session, filters: StatisticsFilters) -> list[ResponseTimes]:
     """How long countries and providers took in the period, each kind together."""
-    figures = {}
-    for metric, (start_column, end_column) in METRICS.items():
-        # The partner's kind by a join in the ranked rows' FROM: one look-up per partner page, not a subquery per row.
-        conditions = [*_response_conditions(filters, metric), Partner.id == CooperationRequest.partner_id]
-        figures[metric] = percentiles_by_group(session, Partner.kind, start_column, end_column, conditions)
+    tally = _monthly_tally(filters)
+    group = tally.partner_kind if tally is MonthlyKindTally else Partner.kind
+    conditions = _response_conditions(tally, filters)
+    if tally is MonthlyTally:
+        conditions.append(Partner.id == tally.partner_id)
+    figures = {metric: tally_percentiles(session, tally, measure, group, conditions)
+               for metric, measure in METRICS.items()}
     kinds = [kind for kind in PartnerKind if not filters.partner_kind or kind == filters.partner_kind]
     return [ResponseTimes(kind, _durations(figures["acknowledge"].get(kind.value)),
                           _durations(figures["answer"].get(kind.value)), kind=kind) for kind in kinds]
@@ -571,10 +648,10 @@ def response_times_by_kind(session: Session, filters: StatisticsFilters) -> list
 def response_times_by_partner(session: Session, filters: StatisticsFilters, page: int = 1,
                               per_page: int = 15) -> Page:
     """Each partner's times in the period, partners with the most replies first: one page of partners."""
-    request = CooperationRequest
-    answer_conditions = _response_conditions(filters, "answer")
-    replied = (select(request.partner_id, func.count().label("replies"))
-               .where(*answer_conditions).group_by(request.partner_id).subquery())
+    tally = _monthly_tally(filters, by_partner=True)
+    replied = (select(tally.partner_id, func.sum(tally.count).label("replies"))
+               .where(tally.measure == Measure.REPLIED, *_response_conditions(tally, filters))
+               .group_by(tally.partner_id).having(func.sum(tally.count) > 0).subquery())
     total = session.scalar(select(func.count()).select_from(replied))
     page = _page_bounds(page, per_page, total)
     partners = session.execute(
@@ -586,10 +663,9 @@ def response_times_by_partner(session: Session, filters: StatisticsFilters, page
     ids = [row.id for row in partners]
     if not ids:
         return Page([], page, per_page, total)
-    figures = {}
-    for metric, (start_column, end_column) in METRICS.items():
-        conditions = [*_response_conditions(filters, metric), request.partner_id.in_(ids)]
-        figures[metric] = percentiles_by_group(session, request.partner_id, start_column, end_column, conditions)
+    conditions = [*_response_conditions(tally, filters), tally.partner_id.in_(ids)]
+    figures = {metric: tally_percentiles(session, tally, measure, tally.partner_id, conditions)
+               for metric, measure in METRICS.items()}
     items = [ResponseTimes(row.id, _durations(figures["acknowledge"].get(row.id)),
                            _durations(figures["answer"].get(row.id)), row.code, row.name_ru, row.name_en, row.kind)
              for row in partners]
@@ -598,15 +674,14 @@ def response_times_by_partner(session: Session, filters: StatisticsFilters, page
 
 def response_times_by_month(session: Session, filters: StatisticsFilters, zone: ZoneInfo) -> list[ResponseTimes]:
     """Times in each local month of the period (for one partner's scorecard: set `partner_id`)."""
-    months = months_between(filters.start, filters.end, zone)
+    months = [month for month, _, _ in months_between(filters.start, filters.end, zone)]
     figures = {}
-    for metric, (start_column, end_column) in METRICS.items():
-        bucket = case(*[(end_column < month_end, index) for index, (_, _, month_end) in enumerate(months)])
-        figures[metric] = percentiles_by_group(session, bucket, start_column, end_column,
-                                               _response_conditions(filters, metric))
-    return [ResponseTimes(month, _durations(figures["acknowledge"].get(index)),
-                          _durations(figures["answer"].get(index)))
-            for index, (month, _, _) in enumerate(months)]
+    tally = _monthly_tally(filters)
+    for metric, measure in METRICS.items():
+        found = tally_percentiles(session, tally, measure, tally.month_start, _response_conditions(tally, filters))
+        figures[metric] = {_local_month(month_start, zone): values for month_start, values in found.items()}
+    return [ResponseTimes(month, _durations(figures["acknowledge"].get(month)),
+                          _durations(figures["answer"].get(month))) for month in months]
 
 
 # ---------------------------------------------------------------- one partner
@@ -626,21 +701,30 @@ class PartnerSummary:
 
 def partner_summary(session: Session, filters: StatisticsFilters) -> PartnerSummary:
     """One partner's requests of all time (with `partner_id` set): totals, outcomes and open stages."""
-    request = CooperationRequest
-    conditions = _request_conditions(filters)
+    tally = StatusTally
+    is_open = tally.status.in_(OPEN_STATUSES)
     counts = [
-        func.count(),
-        func.sum(case((request.direction == Direction.OUTGOING, 1), else_=0)),
-        func.sum(case((request.direction == Direction.INCOMING, 1), else_=0)),
-        func.sum(case((_is_open(), 1), else_=0)),
-        func.sum(case((request.status == S.REFUSED, 1), else_=0)),
-        func.sum(case((request.status == S.NO_DATA, 1), else_=0)),
-        func.sum(case((request.answered_at.is_not(None) & request.status.not_in([S.REFUSED, S.NO_DATA]), 1),
-                      else_=0)),
-        *[func.sum(case((and_(_is_open(), _stage_condition(stage)), 1), else_=0)) for stage in STAGES],
+        func.sum(tally.count),
+        func.sum(case((tally.direction == Direction.OUTGOING, tally.count), else_=0)),
+        func.sum(case((tally.direction == Direction.INCOMING, tally.count), else_=0)),
+        func.sum(case((is_open, tally.count), else_=0)),
+        func.sum(case((tally.status == S.REFUSED, tally.count), else_=0)),
+        func.sum(case((tally.status == S.NO_DATA, tally.count), else_=0)),
+        *[func.sum(case((and_(is_open, _stage_condition(stage, tally)), tally.count), else_=0)) for stage in STAGES],
     ]
-    row = [value or 0 for value in session.execute(select(*counts).where(*conditions)).one()]
-    return PartnerSummary(*row[:7], stages=dict(zip(STAGES, row[7:], strict=True)))
+    row = [value or 0 for value in session.execute(select(*counts).where(*_filter_conditions(tally, filters))).one()]
+    replies = dict(session.execute(
+        select(MonthlyTally.measure, func.sum(MonthlyTally.count))
+        .where(MonthlyTally.measure.in_([Measure.REPLIED, Measure.REFUSED, Measure.NO_DATA]),
+               *_filter_conditions(MonthlyTally, filters))
+        .group_by(MonthlyTally.measure)
+    ).all())
+    # Answered: the partner's replies to our requests that were neither a refusal nor "no data".
+    answered = sum((replies.get(Measure.REPLIED) or 0, -(replies.get(Measure.REFUSED) or 0),
+                    -(replies.get(Measure.NO_DATA) or 0)))
+    total, outgoing, incoming, open_count, refused, no_data = row[:6]
+    return PartnerSummary(total, outgoing, incoming, open_count, refused, no_data, answered,
+                          stages=dict(zip(STAGES, row[6:], strict=True)))
 
 
 @dataclass(frozen=True)
@@ -660,7 +744,7 @@ class Refusal:
 def refusals(session: Session, filters: StatisticsFilters, page: int = 1, per_page: int = 10) -> Page:
     """The partner's refusals (with `partner_id` set), the latest first, with the reason recorded."""
     request = CooperationRequest
-    conditions = [request.status == S.REFUSED, *_request_conditions(filters)]
+    conditions = [request.status == S.REFUSED, *_filter_conditions(CooperationRequest, filters)]
     total = session.scalar(select(func.count()).select_from(request).where(*conditions))
     page = _page_bounds(page, per_page, total)
     reason = (select(RequestEvent.comment)
@@ -668,13 +752,15 @@ def refusals(session: Session, filters: StatisticsFilters, page: int = 1, per_pa
                      RequestEvent.to_status == S.REFUSED)
               .order_by(RequestEvent.id.desc()).limit(1)
               .correlate(request).scalar_subquery())
+    latest_first = (request.answered_at.desc().nulls_last(), request.id.desc())
+    # The page's requests first; the reason (a look-up in the history) only for them.
+    shown = select(request.id).where(*conditions).order_by(*latest_first).limit(per_page).offset((page - 1) * per_page)
     rows = session.execute(
         select(request.id, request.reference, request.title, func.coalesce(request.answered_at, request.closed_at),
                reason, RequestType.name_ru, RequestType.name_en)
         .join(RequestType, RequestType.id == request.request_type_id)
-        .where(*conditions)
-        .order_by(request.answered_at.desc().nulls_last(), request.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
+        .where(request.id.in_(shown))
+        .order_by(*latest_first)
     ).all()
     return Page([Refusal(*row) for row in rows], page, per_page, total)
 
@@ -685,8 +771,8 @@ def refusal_reasons(session: Session, filters: StatisticsFilters, limit: int = 8
     rows = session.execute(
         select(RequestEvent.comment, func.count())
         .join(request, request.id == RequestEvent.request_id)
-        .where(RequestEvent.kind == EventKind.TRANSITION, RequestEvent.to_status == S.REFUSED,
-               *_request_conditions(filters))
+        .where(request.status == S.REFUSED, RequestEvent.kind == EventKind.TRANSITION,
+               RequestEvent.to_status == S.REFUSED, *_filter_conditions(CooperationRequest, filters))
         .group_by(RequestEvent.comment)
         .order_by(func.count().desc(), RequestEvent.comment)
         .limit(limit)

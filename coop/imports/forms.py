@@ -2,7 +2,6 @@
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import SelectChoice, SelectField
@@ -10,11 +9,12 @@ from wtforms import SelectChoice, SelectField
 from coop.domain.import_matching import REQUIRED_FIELDS
 from coop.domain.importing import IMPORT_FIELDS
 from coop.extensions import db
+from coop.forms import CoopForm
 from coop.imports.processing import FIELD_LABELS
 from coop.models import RequestType
 
 
-class UploadForm(FlaskForm):
+class UploadForm(CoopForm):
     file = FileField(_l("Spreadsheet"), validators=[FileRequired(message=_l("Choose a file."))],
                      description=_l("An Excel workbook (.xlsx) or a CSV file, with one request per row and the "
                                     "column headings in the first rows."))
@@ -38,7 +38,7 @@ def request_type_choices() -> list[SelectChoice]:
 def mapping_form(headings: list[str], mapping: dict[int, str], default_type: str | None):
     """A form with one select per column of the file, set to `mapping`, and the default type of request."""
 
-    class MappingForm(FlaskForm):
+    class MappingForm(CoopForm):
         default_request_type = SelectField(
             _l("Type of request for rows that name none"), default=default_type or "",
             description=_l("For a register that lists one kind of request only, e.g. requests to providers."))

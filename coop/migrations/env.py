@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from coop.models.requests import is_text_search_object
+
 config = context.config
 fileConfig(config.config_file_name)
 logger = logging.getLogger("alembic.env")
@@ -18,9 +20,14 @@ def get_metadata():
     return target_db.metadata
 
 
+def include_name(name, type_, _parent_names):
+    """Leave out of autogenerate the text search indexes, which the models do not describe."""
+    return not is_text_search_object(name, type_)
+
+
 def run_migrations_offline():
     context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=get_metadata(),
-                      literal_binds=True, render_as_batch=True)
+                      literal_binds=True, render_as_batch=True, include_name=include_name)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -36,6 +43,7 @@ def run_migrations_online():
     conf_args = current_app.extensions["migrate"].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    conf_args.setdefault("include_name", include_name)
 
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)

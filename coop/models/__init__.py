@@ -20,6 +20,15 @@ from coop.models.deadlines import (
     SweepLock,
     WorkingCalendar,
 )
+from coop.models.figures import (
+    ALL_OFFICERS,
+    Measure,
+    MonthlyKindTally,
+    MonthlyTally,
+    OfficerQueue,
+    OpenDeadline,
+    StatusTally,
+)
 from coop.models.imports import ImportBatch, ImportState
 from coop.models.outbox import OutboxMessage, OutboxState
 from coop.models.partners import (
@@ -53,6 +62,7 @@ from coop.models.tokens import ApiToken, TokenScope
 from coop.models.user import LoginAttempt, Role, User
 
 __all__ = [
+    "ALL_OFFICERS",
     "AdjustmentKind",
     "ApiToken",
     "AuditRecord",
@@ -80,6 +90,11 @@ __all__ = [
     "LegalBasis",
     "LegalBasisKind",
     "LoginAttempt",
+    "Measure",
+    "MonthlyKindTally",
+    "MonthlyTally",
+    "OfficerQueue",
+    "OpenDeadline",
     "OutboxMessage",
     "OutboxState",
     "Partner",
@@ -96,6 +111,7 @@ __all__ = [
     "Role",
     "StartEvent",
     "Status",
+    "StatusTally",
     "StopEvent",
     "SweepLock",
     "TokenScope",

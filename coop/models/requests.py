@@ -3,7 +3,7 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, false
+from sqlalchemy import DDL, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, event, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coop.models.base import Base, utcnow
@@ -89,7 +89,9 @@ request_officer = Table(
     "request_officer",
     Base.metadata,
     Column("request_id", ForeignKey("cooperation_request.id", ondelete="CASCADE"), primary_key=True),
-    Column("user_id", ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True, index=True),
+    Column("user_id", ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
+    # An officer's requests read from the index alone (the list's officer filter counts them).
+    Index("ix_request_officer_user_id", "user_id", "request_id"),
 )
 
 
@@ -107,6 +109,15 @@ class CooperationRequest(Base):
         Index("ix_cooperation_request_acknowledged_at", "acknowledged_at", "sent_at", "partner_id", "request_type_id"),
         Index("ix_cooperation_request_answered_at", "answered_at", "sent_at", "partner_id", "request_type_id",
               "status"),
+        # The list's default order (newest first, id breaking ties) read from the index alone, with what an
+        # officer's visibility rule needs, so a deep page skips index entries instead of rows.
+        Index("ix_cooperation_request_created_at", "created_at", "id", "restricted"),
+        # The smallest index an officer's count can read (the visibility rule looks at `restricted` first).
+        Index("ix_cooperation_request_restricted", "restricted"),
+        # Only follow-ups are indexed: with every other row NULL, SQLite's statistics would otherwise say that
+        # each value matches the whole table, and it would scan it to find a request's follow-ups.
+        Index("ix_cooperation_request_follows_id", "follows_id", sqlite_where=text("follows_id IS NOT NULL"),
+              postgresql_where=text("follows_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -118,8 +129,7 @@ class CooperationRequest(Base):
     partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id", ondelete="RESTRICT"))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("criminal_case.id", ondelete="SET NULL"), index=True)
     # The request this one follows up (a preservation, then the assistance request, then supplements).
-    follows_id: Mapped[int | None] = mapped_column(ForeignKey("cooperation_request.id", ondelete="SET NULL"),
-                                                   index=True)
+    follows_id: Mapped[int | None] = mapped_column(ForeignKey("cooperation_request.id", ondelete="SET NULL"))
     title: Mapped[str] = mapped_column(String(300))
     status: Mapped[Status] = mapped_column(enum_column(Status))
     urgency: Mapped[Urgency] = mapped_column(enum_column(Urgency), default=Urgency.NORMAL)
@@ -155,7 +165,7 @@ class CooperationRequest(Base):
     # Set when the request came from a spreadsheet: a hash of the row's own number or key fields, so that
     # importing the same file again finds it (coop.domain.importing).
     import_key: Mapped[str | None] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # Optimistic locking: an edit names the version it started from (coop.domain compares it).
     version: Mapped[int] = mapped_column(default=1)
@@ -298,3 +308,81 @@ class ReferenceCounter(Base):
 
     series: Mapped[str] = mapped_column(String(32), primary_key=True)
     last_value: Mapped[int] = mapped_column(default=0)
+
+
+# --- text search indexes ------------------------------------------------------------------------------------
+# The request list's text search (coop.domain.text_search) looks for a substring, ignoring letter case, in these
+# columns. No B-tree index serves "contains", so each database gets an index of trigrams, made by SQL of our own
+# that the models cannot describe:
+# - SQLite: an FTS5 table per searched table (`<table>_fts`, tokenizer `trigram`, which folds case in every
+#   alphabet), holding the index only (its content is the table itself) and kept in step by triggers. A batch
+#   migration that rebuilds one of these tables on SQLite drops its triggers: it must create them again.
+# - PostgreSQL: a pg_trgm GIN index on the lower-case text of each column, used by `lower(column) LIKE ...`.
+# The migration c2a7e51f0d3b creates the same objects in an existing database.
+SEARCHED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "cooperation_request": ("reference", "title"),
+    "partner_reference": ("reference",),
+    "identifier": ("value", "normalized"),
+}
+FTS5_SHADOW_SUFFIXES = ("_data", "_idx", "_docsize", "_config", "_content")
+
+
+def fts_table(table: str) -> str:
+    return f"{table}_fts"
+
+
+def trigram_index(table: str, column: str) -> str:
+    return f"ix_{table}_{column}_trgm"
+
+
+def sqlite_search_ddl(table: str) -> list[str]:
+    """The FTS5 index of `table`'s searched columns and the triggers that keep it in step (it starts empty)."""
+    fts, columns = fts_table(table), SEARCHED_COLUMNS[table]
+    names = ", ".join(columns)
+    new_values = ", ".join(f"new.{column}" for column in columns)
+    old_values = ", ".join(f"old.{column}" for column in columns)
+    # An external-content FTS5 table forgets a row only when told the values it indexed.
+    forget = f"INSERT INTO {fts}({fts}, rowid, {names}) VALUES ('delete', old.id, {old_values});"
+    learn = f"INSERT INTO {fts}(rowid, {names}) VALUES (new.id, {new_values});"
+    return [
+        f"CREATE VIRTUAL TABLE {fts} USING fts5({names}, content='{table}', content_rowid='id', "
+        "tokenize='trigram')",
+        f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {table} BEGIN {learn} END",
+        f"CREATE TRIGGER {fts}_delete AFTER DELETE ON {table} BEGIN {forget} END",
+        f"CREATE TRIGGER {fts}_update AFTER UPDATE OF {names} ON {table} BEGIN {forget} {learn} END",
+    ]
+
+
+def postgresql_search_ddl(table: str) -> list[str]:
+    """The trigram indexes of `table`'s searched columns (pg_trgm is a trusted extension since PostgreSQL 13)."""
+    return ["CREATE EXTENSION IF NOT EXISTS pg_trgm"] + [
+        f"CREATE INDEX {trigram_index(table, column)} ON {table} USING gin (lower({column}) gin_trgm_ops)"
+        for column in SEARCHED_COLUMNS[table]
+    ]
+
+
+# Every object those statements make, by the kind of name Alembic's autogenerate gives it.
+TEXT_SEARCH_OBJECTS = {
+    "table": frozenset(fts_table(table) + suffix for table in SEARCHED_COLUMNS
+                       for suffix in ("", *FTS5_SHADOW_SUFFIXES)),
+    "index": frozenset(trigram_index(table, column) for table, columns in SEARCHED_COLUMNS.items()
+                       for column in columns),
+}
+
+
+def is_text_search_object(name: str | None, type_: str) -> bool:
+    """Is this database object one of the text search's (which the models do not describe)?"""
+    return name in TEXT_SEARCH_OBJECTS.get(type_, ())
+
+
+def _add_text_search_ddl(table: Table) -> None:
+    """Make (and drop) the text search objects with `table`, as `create_all` and `drop_all` do."""
+    for statement in sqlite_search_ddl(table.name):
+        event.listen(table, "after_create", DDL(statement).execute_if(dialect="sqlite"))
+    event.listen(table, "after_drop", DDL(f"DROP TABLE IF EXISTS {fts_table(table.name)}").execute_if(dialect="sqlite"))
+    for statement in postgresql_search_ddl(table.name):
+        event.listen(table, "after_create", DDL(statement).execute_if(dialect="postgresql"))
+
+
+for _searched in (CooperationRequest, PartnerReference, Identifier):
+    _add_text_search_ddl(_searched.__table__)

@@ -7,7 +7,6 @@ from babel import Locale
 from babel.dates import get_day_names
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
     BooleanField,
@@ -33,6 +32,7 @@ from coop.domain.reference_data import (
     split_codes,
 )
 from coop.extensions import db
+from coop.forms import CoopForm
 from coop.labels import (
     CHANNEL_LABELS,
     CONTACT_ROLE_LABELS,
@@ -81,7 +81,7 @@ def time_zone_choices() -> list[SelectChoice]:
     return [SelectChoice("", _l("Not set"))] + [SelectChoice(zone, zone) for zone in sorted(known_time_zones())]
 
 
-class PartnerForm(FlaskForm):
+class PartnerForm(CoopForm):
     kind = HiddenField(validators=[AnyOf([kind.value for kind in PartnerKind])])
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)], filters=[_strip])
     name_ru = StringField(_l("Name in Russian"), validators=[DataRequired(), Length(max=200)], filters=[_strip])
@@ -214,7 +214,7 @@ def partner_form_data(partner: Partner) -> dict[str, object]:
     return data
 
 
-class ContactForm(FlaskForm):
+class ContactForm(CoopForm):
     role = SelectField(_l("Role"))
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=300)], filters=[_strip],
                        description=_l("The office or the person, as written in correspondence."))
@@ -239,7 +239,7 @@ class ContactForm(FlaskForm):
         field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
-class InstrumentForm(FlaskForm):
+class InstrumentForm(CoopForm):
     legal_basis_id = SelectField(_l("Legal basis"), coerce=int)
     signed_on = DateField(_l("Signed on"), validators=[Optional()])
     in_force_on = DateField(_l("In force since"), validators=[Optional()],
@@ -259,6 +259,8 @@ class InstrumentForm(FlaskForm):
             self.legal_basis_id.choices.append(SelectChoice(editing.legal_basis_id, editing.legal_basis.name(language)))
 
     def validate_legal_basis_id(self, field):
+        if field.errors:
+            return  # not one of the choices (perhaps not even a number the database can hold)
         clash = db.session.scalar(select(PartnerInstrument).where(
             PartnerInstrument.partner_id == self._partner.id, PartnerInstrument.legal_basis_id == field.data))
         if clash is not None and clash is not self._editing:
@@ -269,7 +271,7 @@ class InstrumentForm(FlaskForm):
             raise ValidationError(_l("The date of entry into force cannot be before the signature."))
 
 
-class LegalBasisForm(FlaskForm):
+class LegalBasisForm(CoopForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=64)],
                        filters=[_strip, lambda value: value.lower() if value else value],
                        description=_l("Lower-case Latin letters, digits and dashes, e.g. bilateral-de-2026. "
@@ -300,7 +302,7 @@ class LegalBasisForm(FlaskForm):
             raise ValidationError(_l("A legal basis with this code already exists."))
 
 
-class RequestTypeForm(FlaskForm):
+class RequestTypeForm(CoopForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=64)],
                        filters=[_strip, lambda value: value.lower() if value else value],
                        description=_l("Lower-case Latin letters, digits and underscores, e.g. asset_tracing. "

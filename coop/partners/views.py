@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from coop.addresses import page_argument
 from coop.domain.access import visible_requests
 from coop.domain.partners import RequestCounts, partner_search, request_counts
 from coop.domain.reference_data import EditConflict, known_time_zones, split_codes, update_partner
@@ -66,7 +67,7 @@ def index():
         query = query.where(partner_search(text))
     name = Partner.name_en if _language() == "en" else Partner.name_ru
     page = db.paginate(query.order_by(Partner.active.desc(), Partner.kind.desc(), name),
-                       per_page=PARTNERS_PER_PAGE, error_out=False)
+                       page=page_argument(), per_page=PARTNERS_PER_PAGE, error_out=False)
     counts = request_counts(db.session, visible_requests(current_user), [partner.id for partner in page.items])
     kinds = dict(db.session.execute(select(Partner.kind, func.count()).group_by(Partner.kind)).all())
     return render_template("partners/index.html", page=page, counts=counts, no_requests=RequestCounts(),
@@ -81,7 +82,7 @@ def detail(partner_id: int):
     page = db.paginate(
         its_requests.options(selectinload(CooperationRequest.request_type))
         .order_by(CooperationRequest.created_at.desc(), CooperationRequest.id.desc()),
-        per_page=REQUESTS_PER_PAGE, error_out=False,
+        page=page_argument(), per_page=REQUESTS_PER_PAGE, error_out=False,
     )
     counts = request_counts(db.session, visible_requests(current_user), [partner.id]).get(partner.id, RequestCounts())
     zone = partner.time_zone if partner.time_zone in known_time_zones() else None

@@ -3,7 +3,6 @@
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import func, select
 from wtforms import (
@@ -18,13 +17,15 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
+from coop.addresses import MAX_ID
 from coop.domain.access import visible_requests
 from coop.domain.identifiers import ACCOUNT_PLATFORMS, CRYPTO_NETWORKS, IdentifierError, parse_identifier
 from coop.domain.workflow import REASON_REQUIRED
 from coop.extensions import db
+from coop.forms import CoopForm
 from coop.i18n import local_zone
 from coop.labels import (
     DOCUMENT_KIND_LABELS,
@@ -151,7 +152,7 @@ def find_visible_request(reference: str) -> CooperationRequest | None:
     return db.session.scalar(visible_requests(current_user).where(func.upper(CooperationRequest.reference) == wanted))
 
 
-class RequestForm(FlaskForm):
+class RequestForm(CoopForm):
     """The request's own fields, for creating and editing it."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)], filters=[_strip],
@@ -282,10 +283,10 @@ class NewRequestForm(RequestForm):
 
 
 class EditRequestForm(RequestForm):
-    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)])
 
 
-class IdentifierForm(FlaskForm):
+class IdentifierForm(CoopForm):
     kind = SelectField(_l("Kind"), default=IdentifierKind.ACCOUNT.value,
                        choices=[SelectChoice(kind.value, label) for kind, label in IDENTIFIER_KIND_LABELS.items()])
     value = StringField(_l("Identifier"), validators=[DataRequired(message=IDENTIFIER_ERRORS["required"]),
@@ -320,14 +321,14 @@ class IdentifierForm(FlaskForm):
         return True
 
 
-class PartnerReferenceForm(FlaskForm):
+class PartnerReferenceForm(CoopForm):
     reference = StringField(_l("Partner's reference"), validators=[DataRequired(), Length(max=120)],
                             filters=[_strip])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=300)], filters=[_strip],
                        description=_l("e.g. “given by the central authority”, “case number at Meta”."))
 
 
-class NoteForm(FlaskForm):
+class NoteForm(CoopForm):
     text = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=TEXT_LIMIT)], filters=[_strip])
 
 
@@ -335,7 +336,7 @@ def document_kind_choices() -> list[SelectChoice]:
     return [SelectChoice(kind.value, label) for kind, label in DOCUMENT_KIND_LABELS.items()]
 
 
-class DocumentForm(FlaskForm):
+class DocumentForm(CoopForm):
     file = FileField(_l("File"), validators=[FileRequired(message=_l("Choose a file."))])
     kind = SelectField(_l("Kind"), default=DocumentKind.REQUEST_LETTER.value, choices=document_kind_choices())
     dated = DateField(_l("Dated"), validators=[Optional()],
@@ -362,7 +363,7 @@ class StatusField(SelectField):
             raise ValidationError(self.gettext("Not a valid choice."))
 
 
-class TransitionForm(FlaskForm):
+class TransitionForm(CoopForm):
     target = StatusField(_l("New status"), validators=[InputRequired()])
     current_status = HiddenField()
     reason = TextAreaField(_l("Reason or comment"), validators=[Optional(), Length(max=TEXT_LIMIT)],

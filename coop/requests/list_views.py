@@ -9,9 +9,9 @@ from sqlalchemy import or_, select
 from coop.domain.request_search import (
     PAGE_SIZES,
     FilterProblem,
+    find_page,
     next_deadlines,
     parse_filters,
-    search_requests,
     unknown_references,
 )
 from coop.domain.workflow import MAIN_PATH, SIDE_EXITS
@@ -46,6 +46,8 @@ PROBLEM_MESSAGES = {
     "reversed_range": _l("The end date is before the start date."),
     "unknown": _l("Nothing with the value “%(value)s” exists."),
     "too_long": _l("The search text is too long; only its beginning was used."),
+    "invalid_characters": _l("“%(value)s” contains an invisible control character (shown as �) that cannot be "
+                             "searched for. Type it again, or paste it as plain text."),
 }
 CASE_SUGGESTIONS = 40
 STATUS_GROUP_LABELS = {"open": _l("Any open"), "finished": _l("Any finished")}
@@ -57,8 +59,7 @@ def index():
     problems += unknown_references(db.session, filters)
     filters = filters.without(*(problem.field for problem in problems if problem.code != "too_long"))
     now = utcnow()
-    query = search_requests(current_user, filters, now, local_zone(), str(get_locale()))
-    page = db.paginate(query, page=filters.page, per_page=filters.per_page, error_out=False)
+    page = find_page(db.session, current_user, filters, now, local_zone(), str(get_locale()))
     return render_template(
         "requests/list.html", page=page, filters=filters, now=now,
         deadlines=next_deadlines(db.session, [item.id for item in page.items]),

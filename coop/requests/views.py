@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from coop.addresses import id_argument
 from coop.domain import audit
 from coop.domain import requests as domain
 from coop.domain.access import can_edit, visible_requests
@@ -136,10 +137,10 @@ def _record_admin_reading(item: CooperationRequest, what: str) -> None:
 def create():
     direction = Direction.INCOMING if request.args.get("direction") == Direction.INCOMING.value \
         else Direction.OUTGOING
-    follows = _visible_or_404(request.args.get("follows_id", type=int)) if request.args.get("follows_id") else None
+    follows = _visible_or_404(id_argument("follows_id") or 0) if request.args.get("follows_id") else None
     form = NewRequestForm(direction=direction)
     if request.method == "GET":
-        _prefill_new(form, follows, request.args.get("case_id", type=int))
+        _prefill_new(form, follows, id_argument("case_id"))
     if form.validate_on_submit():
         now = utcnow()
         fields = form.request_fields() | {"officers": _people(form.officer_ids.data),

@@ -21,6 +21,7 @@ def test_the_generator_writes_a_department_coop_can_read(tmp_path):
 
     assert counts["cooperation_request"] == 200
     assert counts["request_event"] > 400  # the history of each request
+    assert counts["reminder"] > 0  # the open clocks' reminders, for the sweep to find
     engine = sa.create_engine(url)
     with Session(engine) as session:
         requests = session.scalars(sa.select(CooperationRequest)).all()

@@ -142,25 +142,40 @@ def test_monthly_trend_counts_sent_and_received_per_local_month(partners):
 
 def test_median_and_90th_percentile_interpolate_like_percentile_cont(partners):
     for days in (1, 2, 3, 4, 10):
-        sent_request(partners["meta"], "2026-01-05", acknowledged_after=days / 2, answered_after=days)
+        sent_request(partners["meta"], "2026-01-05", acknowledged_after=days // 2, answered_after=days)
 
     times = statistics.response_times_overall(db.session, YEAR)
 
     assert times.answer.count == 5
     assert times.answer.median == pytest.approx(3)
     assert times.answer.p90 == pytest.approx(7.6)  # 4 + 0.6 x (10 - 4)
-    assert times.acknowledge.median == pytest.approx(1.5)
-    assert times.acknowledge.p90 == pytest.approx(3.8)
+    assert times.acknowledge.median == pytest.approx(1)  # 0, 1, 1, 2, 5
+    assert times.acknowledge.p90 == pytest.approx(3.8)  # 2 + 0.6 x (5 - 2)
 
 
 def test_a_single_reply_is_its_own_median_and_percentile(partners):
-    sent_request(partners["meta"], "2026-01-05", answered_after=6.5)
+    sent_request(partners["meta"], "2026-01-05", answered_after=6)
 
     times = statistics.response_times_overall(db.session, YEAR)
 
-    assert (times.answer.count, times.answer.median, times.answer.p90) == (1, pytest.approx(6.5),
-                                                                           pytest.approx(6.5))
+    assert (times.answer.count, times.answer.median, times.answer.p90) == (1, pytest.approx(6), pytest.approx(6))
     assert times.acknowledge.count == 0 and times.acknowledge.median is None
+
+
+def test_response_times_count_calendar_days_of_the_local_dates(partners):
+    # Sent at 23:30 in Almaty, answered 2 hours later (past midnight): one calendar day. Sent at 00:30, answered
+    # at 23:00 the same local day: none.
+    late = datetime(2026, 1, 5, 18, 30, tzinfo=UTC)
+    make_request(db.session, Direction.OUTGOING, S.CLOSED, partner=partners["meta"], sent_at=late,
+                 answered_at=late + timedelta(hours=2))
+    early = datetime(2026, 1, 6, 19, 30, tzinfo=UTC)
+    make_request(db.session, Direction.OUTGOING, S.CLOSED, partner=partners["meta"], sent_at=early,
+                 answered_at=early + timedelta(hours=22, minutes=30))
+
+    times = statistics.response_times_overall(db.session, YEAR)
+
+    assert times.answer.count == 2
+    assert times.answer.median == pytest.approx(0.5)  # 0 and 1
 
 
 def test_response_times_count_replies_received_in_the_period(partners):

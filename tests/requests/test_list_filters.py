@@ -81,6 +81,20 @@ def test_a_very_long_search_text_is_cut_and_reported():
     assert [problem.code for problem in problems] == ["too_long"]
 
 
+@pytest.mark.parametrize("name", ["text", "partner", "request_type", "case", "status", "page"])
+def test_control_characters_are_reported_shown_and_never_searched(name):
+    filters, problems = parse_filters({name: "meta\x00\x1b", "direction": "incoming"})
+    assert problems == [FilterProblem(name, "invalid_characters", "meta\ufffd\ufffd")]
+    assert getattr(filters, name) == getattr(RequestFilters(), name)
+    assert filters.direction == Direction.INCOMING  # the good filters survive
+
+
+def test_tabs_and_line_breaks_in_the_search_text_are_spaces():
+    filters, problems = parse_filters({"text": "  мошенничество\t\r\nInstagram "})
+    assert problems == []
+    assert filters.text == "мошенничество Instagram"
+
+
 def test_status_groups_and_me_are_accepted():
     filters, problems = parse_filters({"status": "open", "officer": "me"})
     assert problems == []

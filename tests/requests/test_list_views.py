@@ -82,6 +82,16 @@ def test_sort_headers_reverse_the_order_and_keep_the_filters(client, auth, offic
     ("partner=nobody", "Партнёр"),
     ("sort=password_hash", "Сортировка"),
     ("page=-4", "Страница"),
+    ("officer=99999999999999999999", "Сотрудник"),
+    ("created_from=9999-12-31", "Создан с"),
+    ("created_to=0001-01-01", "Создан по"),
+    ("sent_from=0001-01-01", "Отправлен с"),
+    ("sent_to=9999-12-31", "Отправлен по"),
+    ("text=%1b", "Поиск"),
+    ("text=fraud%01", "Поиск"),
+    ("partner=meta%07", "Партнёр"),
+    ("case=%1f2026", "Дело"),
+    ("request_type=%7f", "Вид"),
 ])
 def test_a_bad_filter_is_explained_not_a_server_error(client, auth, officer, query, field_label):
     make_request(db.session, reference="STILL-SHOWN")

@@ -1,0 +1,284 @@
+"""The running totals behind the dashboard, kept exact in the same transaction as every change to a request.
+
+Counting a million requests at every dashboard view is too slow (a median of 185,000 replies needs them all
+sorted) and a cache would show stale numbers. Instead each request *contributes* one to a few tally rows (its
+status now; the local month it was sent, received, acknowledged, answered in, with the calendar days the partner
+took), by partner and again by partner kind, once for everyone and once for each of its officers.
+
+Open deadlines are projected the same way into `open_deadline`, with their request's partner, type, direction and
+status, and each officer's open requests into `officer_queue`, with their urgency and next deadline.
+
+When a flush inserts, changes or deletes requests (or their officers, or a partner's kind), the listener reads
+what those requests contributed before the flush and after it, and adds the difference to the tallies in the
+same transaction: every write path is covered, whether it goes through the web, the API, the CLI or an import,
+as long as it goes through the ORM session. Writes that bypass it (the benchmark's bulk generator, a migration)
+call `rebuild` afterwards. Both sides of the difference are computed by the same Python function from stored
+rows, so a request can never be subtracted from a row it was not added to.
+"""
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, case, delete, event, func, insert, inspect, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from coop.domain.workflow import FINAL
+from coop.models import (
+    CooperationRequest,
+    Deadline,
+    DeadlineState,
+    Direction,
+    Partner,
+    PartnerKind,
+    Status,
+    Urgency,
+    request_officer,
+)
+from coop.models.figures import (
+    ALL_OFFICERS,
+    Measure,
+    MonthlyKindTally,
+    MonthlyTally,
+    OfficerQueue,
+    OpenDeadline,
+    StatusTally,
+)
+
+DEFAULT_ZONE = "Asia/Almaty"
+_zone_name = DEFAULT_ZONE  # the local zone whose months and days the tallies count (set by the application)
+_CHUNK = 500  # ids per IN list
+_REPLY_OUTCOMES = {Status.REFUSED: Measure.REFUSED, Status.NO_DATA: Measure.NO_DATA}
+
+
+@dataclass(frozen=True)
+class RequestFacts:
+    """What a request's contribution to the tallies depends on."""
+
+    partner_id: int
+    partner_kind: PartnerKind
+    request_type_id: int
+    direction: Direction
+    status: Status
+    sent_at: datetime | None
+    received_at: datetime | None
+    acknowledged_at: datetime | None
+    answered_at: datetime | None
+    officer_ids: tuple[int, ...]
+
+
+def calendar_days(start: datetime, end: datetime, zone_name: str) -> int:
+    """Calendar days from `start` to `end`, as the partner's clock counts them: local date less local date."""
+    zone = ZoneInfo(zone_name)
+    return (end.astimezone(zone).date() - start.astimezone(zone).date()).days
+
+
+@lru_cache(maxsize=4096)
+def _month_start(zone_name: str, year: int, month: int) -> datetime:
+    return datetime(year, month, 1, tzinfo=ZoneInfo(zone_name)).astimezone(UTC)
+
+
+def month_start(moment: datetime, zone_name: str) -> datetime:
+    """The first instant (UTC) of the local month holding `moment`."""
+    local = moment.astimezone(ZoneInfo(zone_name))
+    return _month_start(zone_name, local.year, local.month)
+
+
+def contributions(facts: RequestFacts | None, zone_name: str) -> Counter:
+    """The tally rows `facts` adds one to, as (table, key...) tuples."""
+    found: Counter = Counter()
+    if facts is None:
+        return found
+    milestones = []  # (measure, when, days)
+    if facts.sent_at is not None:
+        milestones.append((Measure.SENT, facts.sent_at, 0))
+        if facts.acknowledged_at is not None:
+            milestones.append((Measure.ACKNOWLEDGE, facts.acknowledged_at,
+                               calendar_days(facts.sent_at, facts.acknowledged_at, zone_name)))
+        if facts.answered_at is not None:
+            milestones.append((Measure.REPLIED, facts.answered_at, 0))
+            milestones.append((Measure.ANSWER, facts.answered_at,
+                               calendar_days(facts.sent_at, facts.answered_at, zone_name)))
+            if facts.status in _REPLY_OUTCOMES:
+                milestones.append((_REPLY_OUTCOMES[facts.status], facts.answered_at, 0))
+    if facts.received_at is not None:
+        milestones.append((Measure.RECEIVED, facts.received_at, 0))
+    what = (facts.request_type_id, facts.direction)
+    for officer_id in (ALL_OFFICERS, *facts.officer_ids):
+        found[(StatusTally, officer_id, facts.status, facts.partner_id, *what)] += 1
+        for measure, moment, days in milestones:
+            month = month_start(moment, zone_name)
+            found[(MonthlyTally, officer_id, measure, month, facts.partner_id, *what, days)] += 1
+            found[(MonthlyKindTally, officer_id, measure, month, facts.partner_kind, *what, days)] += 1
+    return found
+
+
+# ---------------------------------------------------------------- reading requests
+
+
+_FACT_COLUMNS = (CooperationRequest.id, CooperationRequest.partner_id, Partner.kind, CooperationRequest.request_type_id,
+                 CooperationRequest.direction, CooperationRequest.status, CooperationRequest.sent_at,
+                 CooperationRequest.received_at, CooperationRequest.acknowledged_at, CooperationRequest.answered_at)
+
+
+def _facts_select():
+    return select(*_FACT_COLUMNS).join(Partner, Partner.id == CooperationRequest.partner_id)
+
+
+def _facts_of_rows(connection: Connection, rows, officers_of) -> dict[int, RequestFacts]:
+    """Facts from request rows, with their officers read by the condition `officers_of` on request_id."""
+    officers: dict[int, list[int]] = {}
+    for request_id, user_id in connection.execute(
+            select(request_officer.c.request_id, request_officer.c.user_id).where(officers_of)
+            .order_by(request_officer.c.request_id, request_officer.c.user_id)):
+        officers.setdefault(request_id, []).append(user_id)
+    return {row[0]: RequestFacts(*row[1:], officer_ids=tuple(officers.get(row[0], ()))) for row in rows}
+
+
+def read_facts(connection: Connection, ids: Iterable[int]) -> dict[int, RequestFacts]:
+    """The stored facts of the requests `ids` (those that exist)."""
+    ordered = sorted(set(ids))
+    found: dict[int, RequestFacts] = {}
+    for index in range(0, len(ordered), _CHUNK):
+        chunk = ordered[index:index + _CHUNK]
+        rows = connection.execute(_facts_select().where(CooperationRequest.id.in_(chunk))).all()
+        found.update(_facts_of_rows(connection, rows, request_officer.c.request_id.in_(chunk)))
+    return found
+
+
+def _all_facts(connection: Connection, batch: int) -> Iterator[dict[int, RequestFacts]]:
+    last_id = 0
+    while True:
+        rows = connection.execute(_facts_select().where(CooperationRequest.id > last_id)
+                                  .order_by(CooperationRequest.id).limit(batch)).all()
+        if not rows:
+            return
+        first_id, last_id = rows[0][0], rows[-1][0]
+        yield _facts_of_rows(connection, rows, request_officer.c.request_id.between(first_id, last_id))
+
+
+# ---------------------------------------------------------------- writing tallies
+
+
+def _upsert(connection: Connection, model, rows: list[dict]) -> None:
+    """Add each row's count to the stored row with the same key (created at 0 when missing)."""
+    if not rows:
+        return
+    dialect = connection.dialect.name
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+    keys = [column.name for column in model.__table__.primary_key.columns]
+    statement = statement.on_conflict_do_update(index_elements=keys,
+                                                set_={"count": model.count + statement.excluded["count"]})
+    connection.execute(statement, rows)
+
+
+def apply(connection: Connection, delta: Counter) -> None:
+    """Add `delta` (from `contributions`) to the tallies; in key order, so that concurrent writers never deadlock."""
+    rows: dict[type, list[dict]] = {StatusTally: [], MonthlyTally: [], MonthlyKindTally: []}
+    for key in sorted(delta, key=lambda key: (key[0].__tablename__, repr(key[1:]))):
+        if amount := delta[key]:
+            model, *values = key
+            columns = [column.key for column in model.__table__.primary_key.columns]
+            rows[model].append({**dict(zip(columns, values, strict=True)), "count": amount})
+    for model, model_rows in rows.items():
+        _upsert(connection, model, model_rows)
+
+
+def _project_open_deadlines(connection: Connection, *conditions) -> None:
+    """Write the open_deadline rows of the open deadlines that `conditions` (on deadline) select."""
+    connection.execute(insert(OpenDeadline).from_select(
+        ["deadline_id", "request_id", "due_at", "partner_id", "request_type_id", "direction", "request_status"],
+        select(Deadline.id, Deadline.request_id, Deadline.due_at, CooperationRequest.partner_id,
+               CooperationRequest.request_type_id, CooperationRequest.direction, CooperationRequest.status)
+        .join(CooperationRequest, CooperationRequest.id == Deadline.request_id)
+        .where(Deadline.state == DeadlineState.OPEN, *conditions)))
+
+
+def _project_officer_queues(connection: Connection, *conditions) -> None:
+    """Write the officer_queue rows of the open requests that `conditions` (on cooperation_request) select."""
+    request = CooperationRequest
+    next_due = (select(func.min(Deadline.due_at))
+                .where(Deadline.request_id == request.id, Deadline.state == DeadlineState.OPEN)
+                .correlate(request).scalar_subquery())
+    urgency_rank = case((request.urgency == Urgency.EMERGENCY, 0), (request.urgency == Urgency.URGENT, 1), else_=2)
+    connection.execute(insert(OfficerQueue).from_select(
+        ["officer_id", "request_id", "urgency_rank", "without_deadline", "next_due_at"],
+        select(request_officer.c.user_id, request.id, urgency_rank, next_due.is_(None), next_due)
+        .join(request_officer, request_officer.c.request_id == request.id)
+        .where(request.status.not_in(sorted(FINAL)), *conditions)))
+
+
+def _refresh_projections(connection: Connection, deadline_ids: set[int], request_ids: set[int]) -> None:
+    """Bring open_deadline in line for changed deadlines and every deadline of changed requests, and
+    officer_queue for changed requests (`request_ids` holds the requests of the changed deadlines too)."""
+    deadline_ids, request_ids = sorted(deadline_ids), sorted(request_ids)
+    for index in range(0, max(len(deadline_ids), len(request_ids)), _CHUNK):
+        some_deadlines, some_requests = deadline_ids[index:index + _CHUNK], request_ids[index:index + _CHUNK]
+        # A deadline deleted in this flush is gone from `deadline`: its projection goes by its own id.
+        connection.execute(delete(OpenDeadline).where(or_(OpenDeadline.deadline_id.in_(some_deadlines),
+                                                          OpenDeadline.request_id.in_(some_requests))))
+        _project_open_deadlines(connection, or_(Deadline.id.in_(some_deadlines),
+                                                Deadline.request_id.in_(some_requests)))
+        connection.execute(delete(OfficerQueue).where(OfficerQueue.request_id.in_(some_requests)))
+        _project_officer_queues(connection, CooperationRequest.id.in_(some_requests))
+
+
+def rebuild(connection: Connection, zone_name: str | None = None, batch: int = 20_000) -> None:
+    """Recount every tally, and project the open deadlines, from the stored requests and deadlines (after bulk
+    writes that bypassed the session, or a change of zone)."""
+    zone_name = zone_name or _zone_name
+    for model in (StatusTally, MonthlyTally, MonthlyKindTally, OpenDeadline, OfficerQueue):
+        connection.execute(delete(model))
+    for facts in _all_facts(connection, batch):
+        delta: Counter = Counter()
+        for one in facts.values():
+            delta.update(contributions(one, zone_name))
+        apply(connection, delta)
+    _project_open_deadlines(connection)
+    _project_officer_queues(connection)
+
+
+# ---------------------------------------------------------------- the session listener
+
+
+def _before_flush(session: Session, _flush_context, _instances) -> None:
+    stored = {obj.id for obj in (*session.dirty, *session.deleted)
+              if isinstance(obj, CooperationRequest) and obj.id is not None}
+    # A partner moved to the other kind moves all its requests in the tallies by kind (a rare, deliberate edit).
+    changed_kinds = [obj.id for obj in session.dirty if isinstance(obj, Partner) and obj.id is not None
+                     and inspect(obj).attrs.kind.history.has_changes()]
+    if changed_kinds:
+        stored.update(session.connection().scalars(
+            select(CooperationRequest.id).where(CooperationRequest.partner_id.in_(changed_kinds))))
+    session.info["coop_figures_before"] = read_facts(session.connection(), stored) if stored else {}
+
+
+def _after_flush(session: Session, _flush_context) -> None:
+    before = session.info.pop("coop_figures_before", {})
+    touched = set(before)
+    touched.update(obj.id for obj in session.new if isinstance(obj, CooperationRequest))
+    deadlines = {obj for obj in (*session.new, *session.dirty, *session.deleted) if isinstance(obj, Deadline)}
+    if not (touched or deadlines):
+        return
+    connection = session.connection()
+    _refresh_projections(connection, {deadline.id for deadline in deadlines if deadline.id is not None},
+                         touched | {deadline.request_id for deadline in deadlines if deadline.request_id is not None})
+    after = read_facts(connection, touched)
+    delta: Counter = Counter()
+    for request_id in touched:
+        delta.update(contributions(after.get(request_id), _zone_name))
+        delta.subtract(contributions(before.get(request_id), _zone_name))
+    apply(connection, delta)
+
+
+def install(session_class, zone_name: str) -> None:
+    """Keep the tallies of sessions of `session_class`, counting months in `zone_name`."""
+    global _zone_name
+    _zone_name = zone_name
+    if not event.contains(session_class, "after_flush", _after_flush):
+        event.listen(session_class, "before_flush", _before_flush)
+        event.listen(session_class, "after_flush", _after_flush)
