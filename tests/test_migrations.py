@@ -1,29 +1,11 @@
 """The migrations build exactly the schema the models describe, and an old database is refused clearly."""
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from coop.extensions import db
 from coop.models.requests import is_text_search_object
-from tests.conftest import make_app
-
-
-@pytest.fixture
-def bare_app(database_url, tmp_path):
-    """An application on an empty database (no tables)."""
-    app = make_app(database_url, tmp_path)
-    with app.app_context():
-        db.drop_all()
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-        yield app
-        db.session.remove()
-        db.drop_all()
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-        db.engine.dispose()
 
 
 def test_migrations_match_the_models(bare_app):

@@ -178,12 +178,13 @@ def _upsert(connection: Connection, model, rows: list[dict]) -> None:
 
 def apply(connection: Connection, delta: Counter) -> None:
     """Add `delta` (from `contributions`) to the tallies; in key order, so that concurrent writers never deadlock."""
-    rows: dict[type, list[dict]] = {StatusTally: [], MonthlyTally: [], MonthlyKindTally: []}
+    keys = {model: [column.key for column in model.__table__.primary_key.columns]
+            for model in (StatusTally, MonthlyTally, MonthlyKindTally)}
+    rows: dict[type, list[dict]] = {model: [] for model in keys}
     for key in sorted(delta, key=lambda key: (key[0].__tablename__, repr(key[1:]))):
         if amount := delta[key]:
             model, *values = key
-            columns = [column.key for column in model.__table__.primary_key.columns]
-            rows[model].append({**dict(zip(columns, values, strict=True)), "count": amount})
+            rows[model].append({**dict(zip(keys[model], values, strict=True)), "count": amount})
     for model, model_rows in rows.items():
         _upsert(connection, model, model_rows)
 

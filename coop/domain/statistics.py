@@ -720,8 +720,8 @@ def partner_summary(session: Session, filters: StatisticsFilters) -> PartnerSumm
         .group_by(MonthlyTally.measure)
     ).all())
     # Answered: the partner's replies to our requests that were neither a refusal nor "no data".
-    answered = sum((replies.get(Measure.REPLIED) or 0, -(replies.get(Measure.REFUSED) or 0),
-                    -(replies.get(Measure.NO_DATA) or 0)))
+    answered = ((replies.get(Measure.REPLIED) or 0) - (replies.get(Measure.REFUSED) or 0)
+                - (replies.get(Measure.NO_DATA) or 0))
     total, outgoing, incoming, open_count, refused, no_data = row[:6]
     return PartnerSummary(total, outgoing, incoming, open_count, refused, no_data, answered,
                           stages=dict(zip(STAGES, row[6:], strict=True)))

@@ -12,7 +12,6 @@ from coop.domain.request_search import parse_filters, search_requests, text_cond
 from coop.extensions import db
 from coop.models import CooperationRequest, Identifier, IdentifierKind, PartnerReference, Role
 from coop.models.requests import TEXT_SEARCH_OBJECTS
-from tests.conftest import make_app
 from tests.factories import make_request, make_user
 
 NOW = datetime(2026, 6, 15, 9, 0, tzinfo=UTC)
@@ -130,22 +129,6 @@ def test_the_search_goes_through_the_indexes(head):
 
 
 # --- the migration ------------------------------------------------------------------------------------------
-
-@pytest.fixture
-def bare_app(database_url, tmp_path):
-    """An application on an empty database, to be built by the migrations."""
-    app = make_app(database_url, tmp_path)
-    with app.app_context():
-        db.drop_all()
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-        yield app
-        db.session.remove()
-        db.drop_all()
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-        db.engine.dispose()
-
 
 def search_objects() -> set[str]:
     inspector = inspect(db.session.connection())
