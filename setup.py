@@ -1,5 +1,7 @@
-"""Compile the gettext catalogues as part of every install (plain or editable)."""
+"""Compile the gettext catalogues as part of every install (plain or editable); a plain install (a wheel) also
+carries the templates, which live beside the package in the source tree."""
 
+import shutil
 from pathlib import Path
 
 from setuptools import setup
@@ -17,6 +19,9 @@ class BuildPyWithCatalogues(build_py):
             with po_path.with_suffix(".mo").open("wb") as mo_file:
                 write_mo(mo_file, catalogue)
         super().run()
+        if not getattr(self, "editable_mode", False):  # an editable install reads them from the source tree
+            templates = Path(__file__).parent / "templates"
+            shutil.copytree(templates, Path(self.build_lib) / "coop" / "templates", dirs_exist_ok=True)
 
 
 setup(cmdclass={"build_py": BuildPyWithCatalogues})

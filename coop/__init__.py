@@ -7,6 +7,9 @@ from pathlib import Path
 from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
+# The source tree keeps the templates beside the package; a plain (non-editable) install carries them inside it.
+TEMPLATES = next((folder for folder in (ROOT / "templates", Path(__file__).resolve().parent / "templates")
+                  if (folder / "base.html").is_file()), ROOT / "templates")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -14,7 +17,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_relative_config=True,
-        template_folder=str(ROOT / "templates"),
+        template_folder=str(TEMPLATES),
     )
     app.config.from_object("config.Config")
     if test_config:

@@ -1,5 +1,7 @@
 """The `coop` command line: `coop db upgrade`, `coop users create`, `coop demo`, `coop quickstart`, ..."""
 
+import sys
+
 import click
 from flask import Flask, current_app, render_template
 from flask.cli import FlaskGroup, with_appcontext
@@ -112,23 +114,49 @@ def _seed_reference_data() -> str:
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="COOP_HOST",
+              help="Address to listen on (or COOP_HOST).")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535), envvar="COOP_PORT",
+              help="Port to listen on (or COOP_PORT); 0 picks a free one.")
 @with_appcontext
 def quickstart(host: str, port: int):
-    """Upgrade the database, load the demo data if it is empty, and start the server."""
+    """Upgrade the database, load the demo data if it is empty, and serve coop until Ctrl+C."""
     from flask_migrate import upgrade
 
-    from coop.demo import DEMO_LOGINS, load_demo_data
+    from coop.demo import load_demo_data
 
     upgrade()
     click.echo(_seed_reference_data())
     click.echo(load_demo_data(db.session))
-    click.echo(f"\ncoop is running at http://{host}:{port}/\n\nDemo logins (user name / password):")
+    db.session.remove()  # the server's requests open sessions of their own
+    server = _bind_server(current_app._get_current_object(), host, port)
+    _announce(host, getattr(server, "effective_port", port))
+    server.run()  # until Ctrl+C (SIGINT), which waitress turns into a clean shutdown
+    click.echo("coop has stopped.")
+
+
+def _bind_server(app: Flask, host: str, port: int):
+    """A waitress server already listening on host:port; a clear refusal when the address is taken."""
+    from waitress import create_server
+
+    try:
+        return create_server(app, host=host, port=port, ident="coop")
+    except OSError as problem:
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {problem.strerror or problem}. Another program (or another coop) "
+            f"is using it: stop it, or choose another port with --port or COOP_PORT.") from problem
+
+
+def _announce(host: str, port: int) -> None:
+    """Print the address and the demo logins: only once the socket is bound, so that the line is true."""
+    from coop.demo import DEMO_LOGINS
+
+    shown_host = f"[{host}]" if ":" in host else host
+    click.echo(f"\ncoop is running at http://{shown_host}:{port}/\n\nDemo logins (user name / password):")
     for username, password, role in DEMO_LOGINS:
         click.echo(f"  {username:<10} {password}   ({role})")
-    click.echo("\nStop it with Ctrl+C.")
-    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+    click.echo("\nStop it with Ctrl+C.", nl=True)
+    sys.stdout.flush()
 
 
 @click.group()

@@ -1,7 +1,17 @@
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.widgets import HiddenInput
 
 from coop.auth.forms import validate_new_password
 from coop.extensions import db
@@ -29,11 +39,13 @@ class UserForm(CoopForm):
     role = SelectField(_l("Role"), validators=[DataRequired()])
     active = BooleanField(_l("Active"), default=True)
     password = PasswordField(_l("Password"), validators=[Length(max=256)])
+    # The account's version when the form was opened: an edit made meanwhile by someone else is not overwritten.
+    version = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, editing: User | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self._editing = editing
+        self.editing = editing
         self.role.choices = role_choices()
         if editing is None:
             self.password.validators = [DataRequired(), Length(max=256)]
@@ -42,7 +54,7 @@ class UserForm(CoopForm):
 
     def validate_username(self, field):
         clash = db.session.scalar(select(User).where(User.username == field.data))
-        if clash is not None and clash is not self._editing:
+        if clash is not None and clash is not self.editing:
             raise ValidationError(_l("This user name is already taken."))
 
     def validate_password(self, field):

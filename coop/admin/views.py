@@ -1,12 +1,13 @@
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from coop.admin import bp
 from coop.admin.forms import UserForm
 from coop.domain.accounts import hash_password
 from coop.extensions import db
+from coop.forms import page_status
 from coop.models import Role, User
 
 
@@ -26,7 +27,7 @@ def create_user():
         db.session.commit()
         flash(_("User %(name)s has been created.", name=user.username), "success")
         return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=None)
+    return render_template("admin/user_form.html", form=form, user=None), page_status(form)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -37,6 +38,10 @@ def edit_user(user_id: int):
         if user.id == current_user.id and (not form.active.data or form.role.data != Role.ADMIN):
             form.role.errors.append(_("You cannot remove your own administrator rights or deactivate yourself."))
             return render_template("admin/user_form.html", form=form, user=user), 400
+        if not _claim_version(user, form.version.data):
+            form.form_errors.append(_("Someone changed this account after you opened it. Check it and save again."))
+            form.version.data, form.version.raw_data = user.version, [str(user.version)]
+            return render_template("admin/user_form.html", form=form, user=user), 409
         was_active, old_role = user.active, user.role
         _apply(form, user)
         if form.password.data:
@@ -46,7 +51,16 @@ def edit_user(user_id: int):
         db.session.commit()
         flash(_("User %(name)s has been saved.", name=user.username), "success")
         return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=user), 400 if form.errors else 200
+    return render_template("admin/user_form.html", form=form, user=user), page_status(form)
+
+
+def _claim_version(user: User, submitted: int) -> bool:
+    """Move the account to its next version if it is still at `submitted` (one conditional UPDATE: two editors
+    who opened the same version cannot both save)."""
+    claimed = db.session.execute(update(User).where(User.id == user.id, User.version == submitted)
+                                 .values(version=User.version + 1).execution_options(synchronize_session=False))
+    db.session.refresh(user, ["version"])
+    return claimed.rowcount == 1
 
 
 def _apply(form: UserForm, user: User) -> None:

@@ -6,6 +6,7 @@ from coop.auth import bp
 from coop.auth.forms import ChangePasswordForm, LoginForm
 from coop.domain.accounts import authenticate, hash_password, recent_failed_logins, verify_password
 from coop.extensions import db, limiter
+from coop.forms import page_status
 from coop.models import LoginAttempt, utcnow
 from coop.security import safe_next_url
 
@@ -23,7 +24,7 @@ def login():
         if failures >= current_app.config["COOP_MAX_FAILED_LOGINS"]:
             minutes = int(current_app.config["COOP_FAILED_LOGIN_WINDOW"].total_seconds() // 60)
             flash(_("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=minutes), "error")
-            return render_template("auth/login.html", form=form), 429
+            return render_template("auth/login.html", form=form), page_status(form), 429
         user = authenticate(db.session, username, form.password.data)
         db.session.add(
             LoginAttempt(username=username, remote_addr=request.remote_addr, succeeded=user is not None,
@@ -32,14 +33,14 @@ def login():
         if user is None:
             db.session.commit()
             flash(_("Wrong user name or password."), "error")
-            return render_template("auth/login.html", form=form), 200
+            return render_template("auth/login.html", form=form), page_status(form), 400
         user.last_login_at = now
         db.session.commit()
         session.clear()  # a fresh session on login: nothing from before survives
         session.permanent = True
         login_user(user)
         return redirect(safe_next_url(request.args.get("next")) or url_for("main.index"))
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form), page_status(form)
 
 
 @bp.post("/logout")
@@ -71,4 +72,4 @@ def change_password():
             login_user(user)  # keep this session with the new token; all the others end
             flash(_("Your password has been changed. Other sessions have been signed out."), "success")
             return redirect(url_for("main.index"))
-    return render_template("auth/change_password.html", form=form)
+    return render_template("auth/change_password.html", form=form), page_status(form)

@@ -49,11 +49,11 @@ class CaseForm(CoopForm):
 
     def __init__(self, *args, editing: Case | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self._editing = editing
+        self.editing = editing
         self.responsible_officer_id.choices = officer_choices(editing.responsible_officer_id if editing else None)
 
     def validate_number(self, field):
-        if field.data and case_number_taken(db.session, field.data, self._editing.id if self._editing else None):
+        if field.data and case_number_taken(db.session, field.data, self.editing.id if self.editing else None):
             raise ValidationError(_l("A case with this number already exists."))
 
     def validate_opened_on(self, field):

@@ -24,6 +24,7 @@ from coop.domain.cases import (
 )
 from coop.domain.workflow import is_open
 from coop.extensions import db
+from coop.forms import page_status
 from coop.i18n import local_zone
 from coop.labels import PARTNER_KIND_LABELS
 from coop.models import Case, CaseStatus, CooperationRequest, Direction, Role, utcnow
@@ -91,7 +92,7 @@ def create():
             db.session.commit()
             flash(_("Case %(number)s has been created.", number=new_case.number), "success")
             return redirect(url_for("cases.detail", case_id=new_case.id))
-    return render_template("cases/form.html", form=form, case=None), 400 if form.errors else 200
+    return render_template("cases/form.html", form=form, case=None), page_status(form)
 
 
 @bp.route("/<int:case_id>/edit", methods=["GET", "POST"])
@@ -110,7 +111,7 @@ def edit(case_id: int):
         db.session.commit()
         flash(_("Case %(number)s has been saved.", number=the_case.number), "success")
         return redirect(url_for("cases.detail", case_id=case_id))
-    return render_template("cases/form.html", form=form, case=the_case), 400 if form.errors else 200
+    return render_template("cases/form.html", form=form, case=the_case), page_status(form)
 
 
 def _submitted_version(form: CaseForm) -> int:

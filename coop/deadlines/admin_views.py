@@ -16,6 +16,7 @@ from coop.domain.calendars import package_holidays
 from coop.domain.deadlines import DeadlineChange, recompute_open_requests, requests_on_working_day_clocks
 from coop.domain.reminders import SWEEP_LOCK
 from coop.extensions import db
+from coop.forms import page_status
 from coop.mail import message_domain
 from coop.models import (
     CalendarDay,
@@ -81,7 +82,7 @@ def edit_rule(rule_id: int | None = None):
                 flash(_("Rule %(key)s saved: %(moved)d deadlines of %(requests)d open requests recomputed.",
                         key=target.scope_key, moved=moved, requests=requests), "success")
                 return redirect(url_for("deadlines.rules", type=target.request_type.code))
-    status = 400 if form.errors or form.form_errors else 200
+    status = page_status(form)
     return render_template("deadlines/rule_form.html", form=form, rule=rule, impact=impact,
                            impact_limit=IMPACT_LIMIT), status
 
@@ -139,7 +140,7 @@ def calendar_days():
                                .where(CalendarDay.country == "KZ", extract("year", CalendarDay.day) == year)
                                .order_by(CalendarDay.day)).all()
     return render_template("deadlines/calendar_days.html", form=form, year=year, added=added,
-                           holidays=_package_days(year), holiday_label=holiday_label), 400 if form.errors else 200
+                           holidays=_package_days(year), holiday_label=holiday_label), page_status(form)
 
 
 def _package_days(year: int) -> list[tuple[date, str, bool]]:
@@ -189,7 +190,7 @@ def outbox_status():
         "deadlines/outbox.html", form=form, counts=outbox.outbox_counts(db.session),
         sweep=db.session.get(SweepLock, SWEEP_LOCK), failed=_latest(OutboxState.FAILED, 50),
         waiting=_latest(OutboxState.QUEUED, 50), sent=_latest(OutboxState.SENT, 20), now=utcnow()
-    ), 400 if form.errors else 200
+    ), page_status(form)
 
 
 def _latest(state: OutboxState, limit: int) -> list[OutboxMessage]:

@@ -137,7 +137,7 @@ class RuleForm(CoopForm):
 
     def __init__(self, *args, editing: DeadlineRule | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self._editing = editing
+        self.editing = editing
         english = str(get_locale()) == "en"
         types = db.session.scalars(select(RequestType).order_by(RequestType.sort_order, RequestType.code))
         self.request_type.choices = [SelectChoice(item.code, f"{item.code} — {item.name('en' if english else 'ru')}")
@@ -220,7 +220,7 @@ class RuleForm(CoopForm):
         key = scope_key(self.request_type.data or "", self.legal_basis.data or None, self.partner_code.data or None,
                         DeadlineKind(field.data))
         clash = db.session.scalar(select(DeadlineRule.id).where(DeadlineRule.scope_key == key))
-        if clash is not None and (self._editing is None or clash != self._editing.id):
+        if clash is not None and (self.editing is None or clash != self.editing.id):
             raise ValidationError(_l("A rule for this clock, type, basis and partner exists already."))
 
     def values(self) -> dict:

@@ -20,6 +20,7 @@ from coop.domain import reminders
 from coop.domain.access import can_edit, visible_requests
 from coop.domain.calendars import at_local_time, end_of_day, local_date
 from coop.extensions import db
+from coop.forms import page_status
 from coop.i18n import local_zone
 from coop.mail import message_domain
 from coop.models import (
@@ -161,7 +162,7 @@ def extend(deadline_id: int):
             return _back_to_request(found)
     return render_template("deadlines/extend.html", form=form, deadline=deadline, item=found,
                            extensions_left=domain.extensions_left(deadline),
-                           label=format_deadline_label(deadline)), 400 if form.errors else 200
+                           label=format_deadline_label(deadline)), page_status(form)
 
 
 @bp.route("/deadlines/<int:deadline_id>/date", methods=["GET", "POST"])
@@ -207,7 +208,7 @@ def _date_form(found: CooperationRequest, kind: DeadlineKind, deadline: Deadline
                     reference=found.reference), "success")
             return _back_to_request(found)
     return render_template("deadlines/date_form.html", form=form, deadline=deadline, item=found,
-                           label=deadline_kind_label(kind)), 400 if form.errors else 200
+                           label=deadline_kind_label(kind)), page_status(form)
 
 
 @bp.post("/deadlines/<int:deadline_id>/enquiry-sent")

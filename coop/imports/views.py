@@ -13,6 +13,7 @@ from coop.domain.import_matching import guess_mapping, mapping_problems
 from coop.domain.importing import new_case_numbers
 from coop.domain.spreadsheets import Sheet, SpreadsheetProblem, read_spreadsheet
 from coop.extensions import db
+from coop.forms import page_status
 from coop.i18n import local_zone
 from coop.imports import bp
 from coop.imports.forms import UploadForm, mapping_form
@@ -120,7 +121,7 @@ def mapping(batch_id: int):
         form.form_errors.append(_("Choose a column for: %(fields)s.",
                                   fields=", ".join(str(FIELD_LABELS[name]) for name in missing)))
     return render_template("imports/mapping.html", batch=batch, form=form, sheet=sheet,
-                           guessed=_mapping(batch)), 400 if form.errors or form.form_errors else 200
+                           guessed=_mapping(batch)), page_status(form)
 
 
 @bp.get("/<int:batch_id>/preview")

@@ -46,6 +46,8 @@ class User(Base):
     locale: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Optimistic locking: an administrator's edit names the version it started from.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     # Flask-Login's protocol.
     @property

@@ -40,7 +40,7 @@ from coop.labels import (
     LEGAL_BASIS_KIND_LABELS,
     PARTNER_KIND_LABELS,
 )
-from coop.models import LegalBasis, Partner, PartnerInstrument, PartnerKind, RequestType
+from coop.models import LegalBasis, Partner, PartnerContact, PartnerInstrument, PartnerKind, RequestType
 
 COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
 PROVIDER_CODE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -116,10 +116,11 @@ class PartnerForm(CoopForm):
 
     notes = TextAreaField(_l("Notes"), filters=[_strip])
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    fixed_when_editing = ("code",)  # requests, seeds and rules refer to it
 
     def __init__(self, *args, kind: PartnerKind | None = None, editing: Partner | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self._editing = editing
+        self.editing = editing
         if editing is not None:
             self.kind.data = editing.kind.value
             self.code.data = editing.code
@@ -145,7 +146,7 @@ class PartnerForm(CoopForm):
         return COMMON_FIELDS + (COUNTRY_FIELDS if self.is_country else PROVIDER_FIELDS)
 
     def validate_code(self, field):
-        if self._editing is not None:
+        if self.editing is not None:
             return  # fixed once the partner exists: requests, seeds and rules refer to it
         field.data = field.data.upper() if self.is_country else field.data.lower()
         if self.is_country and not COUNTRY_CODE.match(field.data):
@@ -225,8 +226,9 @@ class ContactForm(CoopForm):
     office_hours = StringField(_l("Office hours"), validators=[Length(max=200)], filters=[_strip],
                                description=_l("In the partner's time zone, e.g. Mon–Fri 9:00–17:00; 24/7."))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, editing: PartnerContact | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.editing = editing
         self.role.choices = [SelectChoice(role.value, label) for role, label in CONTACT_ROLE_LABELS.items()]
 
     def validate_phone(self, field):
@@ -250,7 +252,7 @@ class InstrumentForm(CoopForm):
     def __init__(self, *args, partner: Partner, editing: PartnerInstrument | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self._partner = partner
-        self._editing = editing
+        self.editing = editing
         language = str(get_locale())
         name = LegalBasis.name_en if language == "en" else LegalBasis.name_ru
         bases = db.session.scalars(select(LegalBasis).where(LegalBasis.active.is_(True)).order_by(name))
@@ -263,7 +265,7 @@ class InstrumentForm(CoopForm):
             return  # not one of the choices (perhaps not even a number the database can hold)
         clash = db.session.scalar(select(PartnerInstrument).where(
             PartnerInstrument.partner_id == self._partner.id, PartnerInstrument.legal_basis_id == field.data))
-        if clash is not None and clash is not self._editing:
+        if clash is not None and clash is not self.editing:
             raise ValidationError(_l("This legal basis is already recorded for this partner."))
 
     def validate_in_force_on(self, field):
@@ -288,13 +290,13 @@ class LegalBasisForm(CoopForm):
 
     def __init__(self, *args, editing: LegalBasis | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self._editing = editing
+        self.editing = editing
         self.kind.choices = [SelectChoice(kind.value, label) for kind, label in LEGAL_BASIS_KIND_LABELS.items()]
         if editing is not None:
             self.code.data = editing.code
 
     def validate_code(self, field):
-        if self._editing is not None:
+        if self.editing is not None:
             return
         if not LEGAL_BASIS_CODE.match(field.data):
             raise ValidationError(_l("Use lower-case Latin letters, digits and single dashes."))
@@ -320,7 +322,7 @@ class RequestTypeForm(CoopForm):
 
     def __init__(self, *args, editing: RequestType | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self._editing = editing
+        self.editing = editing
         self.direction.choices = [SelectChoice(value.value, label) for value, label in DIRECTION_LABELS.items()]
         self.partner_kind.choices = [SelectChoice("", _l("Either kind"))] + [
             SelectChoice(kind.value, label) for kind, label in PARTNER_KIND_LABELS.items()]
@@ -330,7 +332,7 @@ class RequestTypeForm(CoopForm):
                 self.partner_kind.data = editing.partner_kind.value if editing.partner_kind else ""
 
     def validate_code(self, field):
-        if self._editing is not None:
+        if self.editing is not None:
             return
         if not REQUEST_TYPE_CODE.match(field.data):
             raise ValidationError(_l("Use lower-case Latin letters, digits and single underscores."))

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from coop.extensions import db
+from coop.forms import page_status
 from coop.models import (
     Direction,
     LegalBasis,
@@ -60,7 +61,7 @@ def edit_legal_basis(basis_id: int | None = None):
         db.session.commit()
         flash(_("Legal basis %(name)s has been saved.", name=target.name(_language())), "success")
         return redirect(url_for("partners.legal_basis", basis_id=target.id))
-    return render_template("partners/legal_basis_form.html", form=form, basis=basis), 400 if form.errors else 200
+    return render_template("partners/legal_basis_form.html", form=form, basis=basis), page_status(form)
 
 
 @bp.get("/request-types")
@@ -87,4 +88,4 @@ def edit_request_type(type_id: int | None = None):
         flash(_("Request type %(name)s has been saved.", name=target.name(_language())), "success")
         return redirect(url_for("partners.request_types"))
     return render_template("partners/request_type_form.html", form=form, request_type=request_type), \
-        400 if form.errors else 200
+        page_status(form)

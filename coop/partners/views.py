@@ -18,6 +18,7 @@ from coop.domain.partners import RequestCounts, partner_search, request_counts
 from coop.domain.reference_data import EditConflict, known_time_zones, split_codes, update_partner
 from coop.domain.response_times import response_times
 from coop.extensions import db
+from coop.forms import page_status
 from coop.labels import (
     CONTACT_ROLE_LABELS,
     DIRECTION_LABELS,
@@ -102,7 +103,7 @@ def create():
         db.session.commit()
         flash(_("Partner %(name)s has been created.", name=partner.name(_language())), "success")
         return redirect(url_for("partners.detail", partner_id=partner.id))
-    return render_template("partners/form.html", form=form, partner=None), 400 if form.errors else 200
+    return render_template("partners/form.html", form=form, partner=None), page_status(form)
 
 
 @bp.route("/<int:partner_id>/edit", methods=["GET", "POST"])
@@ -120,7 +121,7 @@ def edit(partner_id: int):
         db.session.commit()
         flash(_("Partner %(name)s has been saved.", name=partner.name(_language())), "success")
         return redirect(url_for("partners.detail", partner_id=partner.id))
-    return render_template("partners/form.html", form=form, partner=partner), 400 if form.errors else 200
+    return render_template("partners/form.html", form=form, partner=partner), page_status(form)
 
 
 @bp.route("/<int:partner_id>/contacts/new", methods=["GET", "POST"])
@@ -129,7 +130,7 @@ def edit(partner_id: int):
 def contact(partner_id: int, contact_id: int | None = None):
     partner = db.get_or_404(Partner, partner_id)
     existing = _child_or_404(PartnerContact, contact_id, partner) if contact_id else None
-    form = ContactForm(obj=existing)
+    form = ContactForm(obj=existing, editing=existing)
     if form.validate_on_submit():
         target = existing or PartnerContact(partner=partner)
         form.populate_obj(target)
@@ -141,7 +142,7 @@ def contact(partner_id: int, contact_id: int | None = None):
         flash(_("The contact has been saved."), "success")
         return redirect(url_for("partners.detail", partner_id=partner.id, _anchor="contacts"))
     return render_template("partners/contact_form.html", form=form, partner=partner, contact=existing), \
-        400 if form.errors else 200
+        page_status(form)
 
 
 @bp.post("/<int:partner_id>/contacts/<int:contact_id>/delete")
@@ -170,7 +171,7 @@ def instrument(partner_id: int, instrument_id: int | None = None):
         flash(_("The legal basis has been recorded for this partner."), "success")
         return redirect(url_for("partners.detail", partner_id=partner.id, _anchor="instruments"))
     return render_template("partners/instrument_form.html", form=form, partner=partner, instrument=existing), \
-        400 if form.errors else 200
+        page_status(form)
 
 
 @bp.post("/<int:partner_id>/instruments/<int:instrument_id>/delete")

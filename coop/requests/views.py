@@ -20,6 +20,7 @@ from coop.domain.requests import EditConflict, RequestProblem
 from coop.domain.workflow import HEAD_ONLY, MAIN_PATH, TransitionNotAllowed, next_statuses
 from coop.errors import render_error
 from coop.extensions import db
+from coop.forms import page_status
 from coop.i18n import format_local_date, local_zone
 from coop.labels import CHECKLIST_LABELS, REQUEST_FIELD_LABELS, status_label
 from coop.models import (
@@ -158,7 +159,7 @@ def create():
             flash(_("Request %(reference)s has been created.", reference=created.reference), "success")
             return redirect(url_for(".detail", request_id=created.id))
     return render_template("requests/form.html", form=form, item=None, direction=direction, follows=follows,
-                           case_numbers=open_case_numbers()), 400 if form.errors else 200
+                           case_numbers=open_case_numbers()), page_status(form)
 
 
 def _prefill_new(form: NewRequestForm, follows: CooperationRequest | None, case_id: int | None) -> None:
@@ -209,7 +210,7 @@ def edit(request_id: int):
             db.session.commit()
             flash(_("Request %(reference)s has been saved.", reference=item.reference), "success")
             return redirect(url_for(".detail", request_id=request_id))
-    status = 409 if conflict is not None else 400 if form.errors else 200
+    status = 409 if conflict is not None else page_status(form)
     return render_template("requests/form.html", form=form, item=item, direction=item.direction, follows=None,
                            conflict=conflict, case_numbers=open_case_numbers()), status
 
