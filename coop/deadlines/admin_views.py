@@ -68,7 +68,7 @@ def edit_rule(rule_id: int | None = None):
             form.request_type.data = request.args["type"]
     impact = None
     if form.validate_on_submit():
-        if rule is not None and str(rule.version) != request.form.get("version"):
+        if rule is not None and rule.version != form.version.data:
             form.form_errors.append(_("Someone changed this rule after you opened it. Check it and save again."))
         else:
             previewing = "preview" in request.form

@@ -15,6 +15,7 @@ from wtforms import (
     TimeField,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 from coop.deadlines.labels import (
     CALENDAR_LABELS,
@@ -134,6 +135,8 @@ class RuleForm(CoopForm):
                               filters=[_strip])
     note = TextAreaField(_l("Source of the figures"), validators=[Optional(), Length(max=2000)], filters=[_strip])
     active = BooleanField(_l("Active"), default=True)
+    # The rule's version when the form was opened: an edit made meanwhile by someone else is not overwritten.
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
     def __init__(self, *args, editing: DeadlineRule | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -155,6 +158,7 @@ class RuleForm(CoopForm):
     def fill_from(self, rule: DeadlineRule) -> None:
         """Show a stored rule in the form."""
         self.request_type.data = rule.request_type.code
+        self.version.data = rule.version
         self.legal_basis.data = rule.legal_basis.code if rule.legal_basis else ""
         self.partner_code.data = rule.partner.code if rule.partner else ""
         self.kind.data, self.start_event.data = rule.kind.value, rule.start_event.value

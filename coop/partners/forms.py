@@ -274,6 +274,7 @@ class InstrumentForm(CoopForm):
 
 
 class LegalBasisForm(CoopForm):
+    fixed_when_editing = ("code",)  # requests and rules refer to it
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=64)],
                        filters=[_strip, lambda value: value.lower() if value else value],
                        description=_l("Lower-case Latin letters, digits and dashes, e.g. bilateral-de-2026. "
@@ -305,6 +306,7 @@ class LegalBasisForm(CoopForm):
 
 
 class RequestTypeForm(CoopForm):
+    fixed_when_editing = ("code",)  # deadline rules refer to it
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=64)],
                        filters=[_strip, lambda value: value.lower() if value else value],
                        description=_l("Lower-case Latin letters, digits and underscores, e.g. asset_tracing. "
