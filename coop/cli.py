@@ -125,11 +125,12 @@ def quickstart(host: str, port: int):
 
     from coop.demo import load_demo_data
 
+    # Bound first, so that a taken port is refused at once; connections wait in the backlog until it serves.
+    server = _bind_server(current_app._get_current_object(), host, port)
     upgrade()
     click.echo(_seed_reference_data())
     click.echo(load_demo_data(db.session))
     db.session.remove()  # the server's requests open sessions of their own
-    server = _bind_server(current_app._get_current_object(), host, port)
     _announce(host, getattr(server, "effective_port", port))
     server.run()  # until Ctrl+C (SIGINT), which waitress turns into a clean shutdown
     click.echo("coop has stopped.")

@@ -32,7 +32,7 @@ def test_login_with_right_password_opens_home(client, auth, officer):
 def test_wrong_credentials_give_one_message_whoever_the_user(client, auth, officer, username, password):
     response = auth.login(username, password)
     body = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Неверное имя пользователя или пароль." in body or "Wrong user name or password." in body
     assert client.get("/").status_code == 302
 
@@ -44,7 +44,7 @@ def test_login_is_case_insensitive_on_user_name(client, auth, officer):
 def test_deactivated_user_cannot_log_in(client, auth, officer):
     officer.active = False
     db.session.commit()
-    assert auth.login().status_code == 200
+    assert auth.login().status_code == 400
     assert client.get("/").status_code == 302
 
 
@@ -121,7 +121,7 @@ def test_change_password_refuses_bad_input_and_keeps_the_old_one(client, auth, o
     auth.login()
     response = client.post("/account/password", headers={"Accept-Language": "ru"},
                            data={"current_password": current, "new_password": new, "confirm": confirm})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     assert db.session.get(User, officer.id).password_hash == officer.password_hash
 

@@ -24,7 +24,7 @@ def login():
         if failures >= current_app.config["COOP_MAX_FAILED_LOGINS"]:
             minutes = int(current_app.config["COOP_FAILED_LOGIN_WINDOW"].total_seconds() // 60)
             flash(_("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=minutes), "error")
-            return render_template("auth/login.html", form=form), page_status(form), 429
+            return render_template("auth/login.html", form=form), 429
         user = authenticate(db.session, username, form.password.data)
         db.session.add(
             LoginAttempt(username=username, remote_addr=request.remote_addr, succeeded=user is not None,
@@ -33,7 +33,7 @@ def login():
         if user is None:
             db.session.commit()
             flash(_("Wrong user name or password."), "error")
-            return render_template("auth/login.html", form=form), page_status(form), 400
+            return render_template("auth/login.html", form=form), 400
         user.last_login_at = now
         db.session.commit()
         session.clear()  # a fresh session on login: nothing from before survives

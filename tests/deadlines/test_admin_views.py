@@ -25,6 +25,7 @@ def rule_form(**overrides) -> dict:
             "start_event": "received", "amount": "20", "unit": "working_days", "calendar": "kazakhstan",
             "series": "", "repeat_every": "", "stop_event": "answered", "extension_amount": "", "max_extensions": "0",
             "reminders": "D-5, D+1 head", "advice_ru": "Исполните запрос", "advice_en": "", "note": "", "active": "y",
+            "pauses": "",
             "save": "1"}
     data.update(overrides)
     return data

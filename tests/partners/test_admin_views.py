@@ -19,6 +19,7 @@ from coop.models import (
     PartnerKind,
     RequestType,
 )
+from coop.partners.forms import partner_form_data
 from tests.factories import make_legal_basis, make_partner, make_request_type
 
 COUNTRY = {"kind": "country", "code": "de", "name_ru": "Германия", "name_en": "Germany", "name_kk": "Германия",
@@ -40,8 +41,11 @@ def _meta(**fields) -> Partner:
 
 
 def _edit_data(partner: Partner, **changes) -> dict:
-    data = {"name_ru": partner.name_ru, "name_en": partner.name_en, "name_kk": partner.name_kk or "",
-            "active": "y", "version": str(partner.version), "preservation_days": str(partner.preservation_days or "")}
+    """Every field of the edit form, as stored (an edit that leaves one out is refused), with `changes`."""
+    data = {name: value if isinstance(value, list) else "" if value is None else str(value)
+            for name, value in partner_form_data(partner).items()}
+    data |= {"kind": partner.kind.value, "active": "y" if partner.active else "",
+             "shown_fields": ["active", "channels", "weekend_days"]}
     data.update(changes)
     return data
 
@@ -186,7 +190,7 @@ def test_resaving_after_a_conflict_applies(client, auth, people):
     assert db.session.get(Partner, meta.id).preservation_days == 30
 
 
-def test_an_edit_without_a_version_is_treated_as_a_conflict(client, auth, people):
+def test_an_edit_without_a_version_is_refused(client, auth, people):
     meta = _meta()
     auth.login("admin")
 
@@ -194,7 +198,7 @@ def test_an_edit_without_a_version_is_treated_as_a_conflict(client, auth, people
     del data["version"]
     response = client.post(f"/partners/{meta.id}/edit", data=data)
 
-    assert response.status_code == 409
+    assert response.status_code == 400
     db.session.expire_all()
     assert db.session.get(Partner, meta.id).preservation_days == 90
 
@@ -224,7 +228,8 @@ def test_an_administrator_adds_edits_and_deletes_a_contact(client, auth, people)
                                 "email": "records@example.com", "phone": "+1 650 555 0100", "office_hours": "24/7"})
     contact = db.session.scalar(select(PartnerContact))
     edited = client.post(f"/partners/{meta.id}/contacts/{contact.id}",
-                         data={"role": "law_enforcement_portal", "name": "LEORS", "email": "", "phone": ""})
+                         data={"role": "law_enforcement_portal", "name": "LEORS", "email": "", "phone": "",
+                               "address": "", "office_hours": ""})
     db.session.expire_all()
     contact = db.session.get(PartnerContact, contact.id)
     after_edit = (contact.role, contact.name, contact.email, contact.phone)
@@ -356,7 +361,7 @@ def test_editing_a_legal_basis_keeps_its_code(client, auth, people):
 
     response = client.post(f"/partners/legal-bases/{basis.id}/edit", data={
         "code": "renamed", "kind": "multilateral", "name_ru": "Будапештская конвенция", "name_en": "Budapest",
-        "articles": "29 — сохранность", "active": ""})
+        "articles": "29 — сохранность", "adopted_on": "", "notes": "", "active": ""})
 
     assert response.status_code == 302
     db.session.expire_all()
@@ -394,7 +399,8 @@ def test_an_administrator_adds_and_edits_a_request_type(client, auth, people):
     form = client.get(f"/partners/request-types/{request_type.id}/edit").get_data(as_text=True)
     edited = client.post(f"/partners/request-types/{request_type.id}/edit", data={
         "code": "ignored", "name_ru": "Розыск активов", "name_en": "Asset tracing", "direction": "incoming",
-        "partner_kind": "", "is_emergency": "y", "sort_order": "5", "active": "y"})
+        "partner_kind": "", "is_preservation": "", "is_emergency": "y", "description": "", "sort_order": "5",
+        "active": "y"})
 
     assert created.status_code == edited.status_code == 302
     assert '<option selected value="provider">' in form

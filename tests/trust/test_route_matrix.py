@@ -368,9 +368,8 @@ def _routes() -> dict[tuple[str, str], list[Probe]]:
     edit_form = access(EDITORS, REFUSED_FORM)
     edit_redirect = access(EDITORS, REDIRECT)
     admin_page, admin_form, admin_redirect = access(ADMINS), access(ADMINS, REFUSED_FORM), access(ADMINS, REDIRECT)
-    # An edit page given none of its fields keeps the stored values (WTForms fills them from the object) and
-    # unticks its boxes: a redirect; the partner's page, without its version, shows a conflict instead.
-    admin_edit = access(ADMINS, frozenset({302, 400}))
+    # An edit page given none of its fields refuses the incomplete form (never reads a missing box as unticked).
+    admin_edit = admin_form
     heads_page = access(HEADS)
     api_read = access(EVERYONE)
     api_edit = access(EDITORS, frozenset({400, 422}))
@@ -407,12 +406,12 @@ def _routes() -> dict[tuple[str, str], list[Probe]]:
         ("GET", "/admin/users"): [Probe("page", admin_page)],
         ("GET", "/admin/users/<int:user_id>"): [
             Probe("page", admin_page, lambda world, role: {"user_id": world.users[OFFICER]})],
-        # A form without its fields leaves the (fresh) user inactive, as an unticked box does: a redirect.
+        # A form without its fields is refused: the (fresh) user stays as stored, active.
         ("POST", "/admin/users/<int:user_id>"): [
-            Probe("without fields", admin_redirect, lambda world, role: {"user_id": fresh_user()}, form={})],
+            Probe("without fields", admin_form, lambda world, role: {"user_id": fresh_user()}, form={})],
         ("GET", "/admin/users/new"): [Probe("page", admin_page)],
-        # The form comes back with its errors (200, as the user-creation page always answered).
-        ("POST", "/admin/users/new"): [Probe("empty", access(ADMINS, frozenset({200, 400})), form={})],
+        # The form comes back with its errors and a 400, as every refused form does.
+        ("POST", "/admin/users/new"): [Probe("empty", access(ADMINS, frozenset({400})), form={})],
         # The JSON API: a session works as a token does; nobody logged in gets a 401.
         ("GET", "/api/v1/deadlines"): [Probe("list", api_read)],
         ("GET", "/api/v1/docs"): [Probe("page", api_read)],
@@ -528,7 +527,7 @@ def _routes() -> dict[tuple[str, str], list[Probe]]:
         ("GET", "/partners/<int:partner_id>/edit"): [
             Probe("page", admin_page, of_world(partner_id="meta_id"))],
         ("POST", "/partners/<int:partner_id>/edit"): [
-            Probe("empty", access(ADMINS, frozenset({409})), of_world(partner_id="meta_id"), form={})],
+            Probe("empty", admin_form, of_world(partner_id="meta_id"), form={})],
         ("GET", "/partners/<int:partner_id>/instruments/<int:instrument_id>"): [
             Probe("page", admin_page, of_world(partner_id="country_id", instrument_id="instrument_id")),
             Probe("of another partner", access((), hidden=ADMINS),
