@@ -1,5 +1,6 @@
 """The `coop` command line: `coop db upgrade`, `coop users create`, `coop demo`, `coop quickstart`, ..."""
 
+import socket
 import sys
 
 import click
@@ -131,7 +132,7 @@ def quickstart(host: str, port: int):
     click.echo(_seed_reference_data())
     click.echo(load_demo_data(db.session))
     db.session.remove()  # the server's requests open sessions of their own
-    _announce(host, getattr(server, "effective_port", port))
+    _announce(host, server.effective_port)
     server.run()  # until Ctrl+C (SIGINT), which waitress turns into a clean shutdown
     click.echo("coop has stopped.")
 
@@ -141,11 +142,13 @@ def _bind_server(app: Flask, host: str, port: int):
     from waitress import create_server
 
     try:
-        return create_server(app, host=host, port=port, ident="coop")
+        family, _type, _protocol, _name, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        listening = socket.create_server(address[:2], family=family)  # closes its socket when it fails
     except OSError as problem:
         raise click.ClickException(
             f"cannot listen on {host}:{port}: {problem.strerror or problem}. Another program (or another coop) "
-            f"is using it: stop it, or choose another port with --port or COOP_PORT.") from problem
+            f"may be using it: stop it, or choose another port with --port or COOP_PORT.") from problem
+    return create_server(app, sockets=[listening], ident="coop")
 
 
 def _announce(host: str, port: int) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from coop import demo_content as content
+from coop.domain import figures
 from coop.domain.accounts import hash_password
 from coop.domain.deadlines import mark_enquiry_sent, recompute_all, seed_deadline_rules
 from coop.domain.identifiers import IdentifierError, describe, parse_identifier
@@ -159,13 +160,20 @@ def load_demo_data(session: Session, now: datetime | None = None) -> str:
         session.commit()
         return "The database already has users: demo data not loaded."
     now = now or utcnow()
-    people = _add_people(session)
-    planner = DemoPlanner(random.Random(SEED), now, _partners(session))
-    cases, requests = planner.plan()
-    _replay(session, people, cases, requests)
-    _compute_deadlines(session, now)  # the deadlines area
-    _send_status_enquiries(session, people, now)
-    _settle_old_reminders(session, now)
+    # Counted once at the end, in the same transaction: keeping the tallies flush by flush doubles the load time.
+    session.info[figures.PAUSED] = True
+    try:
+        people = _add_people(session)
+        planner = DemoPlanner(random.Random(SEED), now, _partners(session))
+        cases, requests = planner.plan()
+        _replay(session, people, cases, requests)
+        _compute_deadlines(session, now)  # the deadlines area
+        _send_status_enquiries(session, people, now)
+        _settle_old_reminders(session, now)
+        session.flush()
+    finally:
+        session.info.pop(figures.PAUSED, None)
+    figures.rebuild(session.connection())
     session.commit()
     return f"Demo data loaded: {len(people)} users, {len(cases)} cases, {len(requests)} requests."
 

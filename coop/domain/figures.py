@@ -246,7 +246,14 @@ def rebuild(connection: Connection, zone_name: str | None = None, batch: int = 2
 # ---------------------------------------------------------------- the session listener
 
 
+# A session whose info holds this key is a bulk load (the demo) that rebuilds every tally once, before it commits,
+# instead of keeping them in step flush by flush.
+PAUSED = "coop_figures_paused"
+
+
 def _before_flush(session: Session, _flush_context, _instances) -> None:
+    if session.info.get(PAUSED):
+        return
     stored = {obj.id for obj in (*session.dirty, *session.deleted)
               if isinstance(obj, CooperationRequest) and obj.id is not None}
     # A partner moved to the other kind moves all its requests in the tallies by kind (a rare, deliberate edit).
@@ -259,6 +266,8 @@ def _before_flush(session: Session, _flush_context, _instances) -> None:
 
 
 def _after_flush(session: Session, _flush_context) -> None:
+    if session.info.get(PAUSED):
+        return
     before = session.info.pop("coop_figures_before", {})
     touched = set(before)
     touched.update(obj.id for obj in session.new if isinstance(obj, CooperationRequest))
