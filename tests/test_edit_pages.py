@@ -188,6 +188,16 @@ def test_a_post_that_leaves_fields_out_changes_nothing_and_answers_400(departmen
     assert not problems, f"{page.name}: " + "; ".join(problems)
 
 
+def test_the_calendar_day_form_refuses_a_post_without_its_fields(department):
+    """The calendar's days are added and removed, never edited: a post without the day's fields stores nothing."""
+    _ids, clients = department
+    page = clients["admin"].get("/admin/calendar-days").get_data(as_text=True)
+    before = fingerprint()
+    response = clients["admin"].post("/admin/calendar-days", data={CSRF: _csrf_token(page)})
+    assert response.status_code == 400 and 'class="error"' in response.get_data(as_text=True)
+    assert fingerprint() == before
+
+
 def test_an_unticked_checkbox_is_still_an_edit(department):
     """Leaving a checkbox empty (the page lists it as shown) deactivates: only leaving it out is refused."""
     ids, _clients = department

@@ -25,6 +25,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from coop import ROOT
 
 README = ROOT / "README.md"
@@ -114,6 +116,7 @@ def _log_in(base: str, username: str, password: str) -> str:
         return response.read().decode()
 
 
+@pytest.mark.timeout(SERVING_WITHIN_SECONDS + 180)
 def test_the_first_command_of_the_readme_serves_coop_and_the_demo_officer_logs_in(tmp_path):
     command = readme_command("Try it")
     copy = fresh_copy(tmp_path / "coop")
