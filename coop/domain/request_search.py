@@ -36,6 +36,7 @@ from coop.models import (
     User,
     request_officer,
 )
+from coop.models.requests import reference_search_key
 
 # Status groups offered beside the single statuses.
 STATUS_GROUPS = {
@@ -283,11 +284,13 @@ def normalized_forms(text: str) -> set[str]:
 
 
 def text_condition(text: str):
-    """Requests whose reference, title, partner references or identifiers contain `text`, ignoring case.
+    """Requests whose reference, title, partner references, criminal case number (the case's register number)
+    or identifiers contain `text`, ignoring case.
 
-    Identifiers are also matched by their canonical form, so "8 701 123 45 67" finds "+77011234567"
-    and a profile link finds the handle. Each table is searched through its own text index, and the
-    matching request ids are united, so no request is read that does not match.
+    A partner's reference is also found by its letters and digits alone ("MLA 2026/15" finds "mla-2026-15"),
+    through the index of its search key; identifiers by their canonical form, so "8 701 123 45 67" finds
+    "+77011234567" and a profile link finds the handle. Each table is searched through its own text index, and
+    the matching request ids are united, so no request is read that does not match.
     """
     needle = text.strip()
     request = CooperationRequest
@@ -296,7 +299,11 @@ def text_condition(text: str):
         select(request.id).where(contains_text([request.reference, request.title], needle)).correlate(None),
         select(PartnerReference.request_id).where(contains_text([PartnerReference.reference], needle)),
         select(Identifier.request_id).where(contains_text([Identifier.value, Identifier.normalized], needle)),
+        select(request.id).where(request.case_id.in_(select(Case.id).where(contains_text([Case.number], needle))))
+        .correlate(None),
     ]
+    if key := reference_search_key(needle):
+        request_ids.append(select(PartnerReference.request_id).where(PartnerReference.reference_key == key))
     if needle.startswith("@") and len(needle) > 1:  # handles are stored as "platform:handle"
         request_ids.append(select(Identifier.request_id)
                            .where(contains_text([Identifier.normalized], f":{needle[1:]}")))

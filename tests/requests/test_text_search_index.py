@@ -11,12 +11,13 @@ from sqlalchemy import inspect
 from coop.domain.request_search import parse_filters, search_requests, text_condition
 from coop.extensions import db
 from coop.models import CooperationRequest, Identifier, IdentifierKind, PartnerReference, Role
-from coop.models.requests import TEXT_SEARCH_OBJECTS
+from coop.models.requests import SEARCHED_COLUMNS, TEXT_SEARCH_OBJECTS
 from tests.factories import make_request, make_user
 
 NOW = datetime(2026, 6, 15, 9, 0, tzinfo=UTC)
 BEFORE_TEXT_SEARCH = "bf4efdf71b70"
 TEXT_SEARCH = "c2a7e51f0d3b"
+REFERENCE_SEARCH = "e5f1a7c3b920"
 
 
 def found(user, text: str) -> list[str]:
@@ -117,13 +118,15 @@ def test_the_search_goes_through_the_indexes(head):
     request.partner_references.append(PartnerReference(reference="LE-7781-2026"))
     plan = search_plan("фишинг")
     if db.engine.dialect.name == "sqlite":
-        for table in ("cooperation_request_fts", "partner_reference_fts", "identifier_fts"):
+        for table in ("cooperation_request_fts", "partner_reference_fts", "identifier_fts", "criminal_case_fts"):
             assert f"SCAN {table} VIRTUAL TABLE" in plan
+        assert "ix_partner_reference_reference_key" in plan
         assert "SCAN cooperation_request\n" not in plan + "\n"
     else:
         for index in ("ix_cooperation_request_title_trgm", "ix_cooperation_request_reference_trgm",
                       "ix_partner_reference_reference_trgm", "ix_identifier_value_trgm",
-                      "ix_identifier_normalized_trgm"):
+                      "ix_identifier_normalized_trgm", "ix_criminal_case_number_trgm",
+                      "ix_partner_reference_reference_key"):
             assert index in plan
         assert "Seq Scan" not in plan
 
@@ -133,7 +136,7 @@ def test_the_search_goes_through_the_indexes(head):
 def search_objects() -> set[str]:
     inspector = inspect(db.session.connection())
     tables = set(inspector.get_table_names())
-    indexes = {index["name"] for table in ("cooperation_request", "identifier", "partner_reference")
+    indexes = {index["name"] for table in SEARCHED_COLUMNS
                for index in inspector.get_indexes(table)}
     return (tables & TEXT_SEARCH_OBJECTS["table"]) | (indexes & TEXT_SEARCH_OBJECTS["index"])
 
@@ -166,11 +169,15 @@ def test_the_migration_indexes_the_requests_already_there_and_goes_back(bare_app
 
     db.session.remove()  # the migration needs SQLite's write lock
     upgrade(revision=TEXT_SEARCH)
-    for text in ("МОШЕННИЧЕСТВО", "701 123", "7781-20", "old-00"):
-        assert found_by_sql(text) == ["OLD-0001"], text
-    expected = (TEXT_SEARCH_OBJECTS["table"] - {"cooperation_request_fts_content", "partner_reference_fts_content",
-                                                "identifier_fts_content"}
+    expected = (TEXT_SEARCH_OBJECTS["table"] - {f"{table}_fts_content" for table in SEARCHED_COLUMNS}
                 if db.engine.dialect.name == "sqlite" else TEXT_SEARCH_OBJECTS["index"])
+    later = {name for name in expected if "criminal_case" in name}  # indexed by REFERENCE_SEARCH
+    assert search_objects() == expected - later
+
+    db.session.remove()
+    upgrade(revision=REFERENCE_SEARCH)  # the search as the models make it needs this one's column too
+    for text in ("МОШЕННИЧЕСТВО", "701 123", "7781-20", "old-00", "le 7781/2026"):
+        assert found_by_sql(text) == ["OLD-0001"], text
     assert search_objects() == expected
 
     db.session.remove()
