@@ -4,6 +4,7 @@ move (and only theirs), and bad input is refused with the form's errors."""
 
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from coop.domain.calendars import build_calendar
