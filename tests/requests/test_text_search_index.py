@@ -12,7 +12,7 @@ from coop.domain.request_search import parse_filters, search_requests, text_cond
 from coop.extensions import db
 from coop.models import CooperationRequest, Identifier, IdentifierKind, PartnerReference, Role
 from coop.models.requests import SEARCHED_COLUMNS, TEXT_SEARCH_OBJECTS
-from tests.factories import make_request, make_user
+from tests.factories import make_case, make_request, make_user
 
 NOW = datetime(2026, 6, 15, 9, 0, tzinfo=UTC)
 BEFORE_TEXT_SEARCH = "bf4efdf71b70"
@@ -72,6 +72,22 @@ def test_the_index_follows_identifiers_and_partner_references(head):
     db.session.commit()
     assert found(head, "buyer@") == []
     assert found(head, "le-9999") == []
+
+
+def test_the_index_follows_case_register_numbers_and_references_in_any_notation(head):
+    request = make_request(db.session, reference="HIT", case=make_case(db.session, "261500031000417"))
+    request.partner_references.append(PartnerReference(reference="MLA 2026/15-b"))
+    make_request(db.session, reference="MISS", case=make_case(db.session, "261500031000999"))
+    db.session.commit()
+    assert found(head, "1500031000417") == ["HIT"]  # a part of the case's number in the register (ЕРДР)
+    assert found(head, "2615000310") == ["HIT", "MISS"]
+    for notation in ("mla-2026-15b", "MLA2026/15 B", "Mla 2026 15-B"):  # the reference, other separators
+        assert found(head, notation) == ["HIT"], notation
+    request.partner_references[0].reference = "JP-0042"
+    request.case.number = "261500031000418"
+    db.session.commit()
+    assert found(head, "mla 2026 15b") == [] and found(head, "jp 0042") == ["HIT"]
+    assert found(head, "1500031000417") == [] and found(head, "1500031000418") == ["HIT"]
 
 
 @pytest.mark.parametrize("text", ["ab", "b", "7", "Ж", "жб"])
