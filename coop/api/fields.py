@@ -5,13 +5,15 @@ A body is refused field by field, in the caller's language, with every problem a
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 
 from coop.domain.storable import CONTROL_CHARACTERS, FIRST_YEAR, LAST_YEAR
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+LOCAL_DATE_TIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$"
+_LOCAL_DATE_TIME = re.compile(LOCAL_DATE_TIME_PATTERN)
 MAX_ID = 2**31 - 1
 
 MESSAGES = {
@@ -23,6 +25,8 @@ MESSAGES = {
     "control_characters": _l("Must not contain control characters."),
     "date": _l("Must be a date written YYYY-MM-DD."),
     "date_range": _l("Must be a date between the years %(first)d and %(last)d."),
+    "local_date_time": _l("Must be a date and time written YYYY-MM-DDTHH:MM:SS, as the clock showed it in the "
+                          "time zone given."),
     "boolean": _l("Must be true or false."),
     "integer": _l("Must be a whole number from %(min)d to %(max)d."),
     "choice": _l("Must be one of: %(choices)s."),
@@ -46,7 +50,8 @@ class FieldInvalid(Exception):
 
 @dataclass(frozen=True)
 class Field:
-    """One property of a JSON body: its kind (string, date, boolean, integer, choice, string_list) and limits."""
+    """One property of a JSON body: its kind (string, date, local_date_time, boolean, integer, choice,
+    string_list) and limits."""
 
     name: str
     kind: str
@@ -66,6 +71,8 @@ class Field:
                 schema["maxLength"] = self.max_length
         elif self.kind == "date":
             schema = {"type": "string", "format": "date"}
+        elif self.kind == "local_date_time":
+            schema = {"type": "string", "pattern": LOCAL_DATE_TIME_PATTERN}
         elif self.kind == "boolean":
             schema = {"type": "boolean"}
         elif self.kind == "integer":
@@ -96,6 +103,8 @@ class Field:
             return _text(value, self.max_length)
         if self.kind == "date":
             return _date(value)
+        if self.kind == "local_date_time":
+            return _local_date_time(value)
         if self.kind == "boolean":
             if not isinstance(value, bool):
                 raise FieldInvalid("boolean")
@@ -140,6 +149,19 @@ def _date(value) -> date:
         parsed = date.fromisoformat(value)
     except ValueError:
         raise FieldInvalid("date") from None
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise FieldInvalid("date_range", first=FIRST_YEAR, last=LAST_YEAR)
+    return parsed
+
+
+def _local_date_time(value) -> datetime:
+    """A wall-clock time without a zone (the zone is another field), as the web form's "exact time"."""
+    if not isinstance(value, str) or not _LOCAL_DATE_TIME.fullmatch(value):
+        raise FieldInvalid("local_date_time")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise FieldInvalid("local_date_time") from None
     if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
         raise FieldInvalid("date_range", first=FIRST_YEAR, last=LAST_YEAR)
     return parsed

@@ -17,21 +17,35 @@ from coop.api.errors import invalid
 from coop.api.fields import MAX_ID, Field, object_schema
 from coop.api.representations import (
     DEADLINE_SCHEMA,
+    DOCUMENT_SCHEMA,
     ERROR_SCHEMA,
     EVENT_SCHEMA,
+    IDENTIFIER_SCHEMA,
     LEGAL_BASIS_SCHEMA,
     ME_SCHEMA,
+    NOTE_SCHEMA,
     PARTNER_DETAIL_SCHEMA,
     PARTNER_SCHEMA,
     REMINDER_SCHEMA,
     REQUEST_SCHEMA,
     REQUEST_SUMMARY_SCHEMA,
     REQUEST_TYPE_SCHEMA,
+    cursor_page_schema,
     page_schema,
 )
-from coop.domain.request_search import PAGE_SIZES, SORT_KEYS, STATUS_GROUPS
+from coop.domain.request_search import MAX_CURSOR_LENGTH, PAGE_SIZES, SORT_KEYS, STATUS_GROUPS
 from coop.labels import TRANSMISSION_LABELS
-from coop.models import DeadlineKind, DeadlineState, Direction, PartnerKind, ReminderState, Status, Urgency
+from coop.models import (
+    DeadlineKind,
+    DeadlineState,
+    Direction,
+    DocumentKind,
+    IdentifierKind,
+    PartnerKind,
+    ReminderState,
+    Status,
+    Urgency,
+)
 
 API_VERSION = "1.0.0"
 BASE_PATH = "/api/v1"
@@ -109,6 +123,32 @@ STATUS_FIELDS = [
 ]
 
 
+NOTE_FIELDS = [
+    Field("text", "string", _l("The note, as it will read in the request's history."), required=True,
+          max_length=TEXT_LIMIT, example="Звонил в центральный орган: запрос в работе."),
+]
+IDENTIFIER_FIELDS = [
+    Field("kind", "choice", _l("What the identifier is."), required=True,
+          choices=tuple(kind.value for kind in IdentifierKind)),
+    Field("value", "string", _l("The identifier as written: a link or handle, a phone number in any notation, an "
+                                "e-mail, an IP address, a wallet or transaction."), required=True, max_length=500,
+          example="https://instagram.com/fake_shop_kz"),
+    Field("platform", "string", _l("The platform of an account handle (instagram, telegram ...), or the network of "
+                                   "a wallet or transaction (bitcoin, tron ...)."), max_length=64),
+    Field("observed_at", "local_date_time", _l("When it was seen, as the clock showed it in “zone” (required for "
+                                               "an IP address)."), example="2026-11-28T14:05:09"),
+    Field("zone", "string", _l("The IANA time zone of “observed_at” (default Asia/Almaty)."), max_length=64,
+          example="Asia/Almaty"),
+    Field("note", "string", _l("A note on the identifier."), max_length=300),
+]
+DOCUMENT_FIELDS = [
+    Field("kind", "choice", _l("What the document is (default: the request letter)."),
+          choices=tuple(kind.value for kind in DocumentKind), nullable=False),
+    Field("dated", "date", _l("The date on the document: when it was sent or received."), nullable=False),
+    Field("note", "string", _l("A note on the document."), max_length=300, nullable=False),
+]
+
+
 # --- query and path parameters -----------------------------------------------------------------------------
 
 def _query(name: str, schema: dict, description) -> dict:
@@ -148,7 +188,14 @@ REQUEST_FILTERS = [
                                                             "or identifiers (a phone number in any notation).")),
     _query("sort", {"type": "string", "enum": [*SORT_KEYS, *(f"-{key}" for key in SORT_KEYS)], "default": "-created"},
            _l("Sort key; a leading “-” sorts descending.")),
-    *_page_parameters(50, PAGE_SIZES),
+    _query("cursor", {"type": "string", "minLength": 1, "maxLength": MAX_CURSOR_LENGTH},
+           _l("Where the page starts: the “next_cursor” of the previous page (opaque; keep the other arguments "
+              "as they were). Pages read with cursors are as fast at the millionth request as at the first, and "
+              "never skip or repeat a request while others are added.")),
+    _query("page", {"type": "integer", "minimum": 1, "maximum": MAX_ID, "default": 1},
+           _l("Page number. Deprecated: use “cursor” (a deep page number is slower, and its pages shift when "
+              "requests are added)."), ) | {"deprecated": True},
+    _query("per_page", {"type": "integer", "enum": list(PAGE_SIZES), "default": 50}, _l("Items per page.")),
 ]
 DEADLINE_FILTERS = [
     _query("state", {"type": "string", "enum": [item.value for item in DeadlineState]}, _l("Only deadlines in "
@@ -184,6 +231,19 @@ def _body(fields: list[Field]) -> dict:
     return {"required": True, "content": {"application/json": {"schema": object_schema(fields)}}}
 
 
+def _upload_schema() -> dict:
+    schema = object_schema(DOCUMENT_FIELDS)
+    schema["properties"] = {"file": {"type": "string", "format": "binary",
+                                     "description": _l("The file (its name is kept as the document's name).")},
+                            **schema["properties"]}
+    schema["required"] = ["file"]
+    return schema
+
+
+_LOCATION = {"headers": {"Location": {"description": _l("Where the new item is found."),
+                                      "schema": {"type": "string"}}}}
+
+
 # Errors any call may meet; each operation adds its own.
 COMMON_ERRORS = (400, 401, 429)
 ERROR_DESCRIPTIONS = {
@@ -193,8 +253,11 @@ ERROR_DESCRIPTIONS = {
             "change."),
     404: _l("Does not exist, or is not visible to the caller."),
     409: _l("Changed meanwhile (version or status): read it again."),
+    413: _l("The file is larger than the limit."),
+    415: _l("The body is not of the media type the operation takes."),
     422: _l("Fields not valid; “fields” says what is wrong with each."),
     429: _l("Too many requests."),
+    500: _l("The stored file is missing or damaged (the administrator is told)."),
 }
 
 OPERATIONS = {
@@ -240,9 +303,11 @@ OPERATIONS = {
     },
     "requests": {
         "tags": ["requests"], "summary": _l("List requests"),
-        "description": _l("The requests the caller may see, with the filters, sorting and pages of the web list."),
+        "description": _l("The requests the caller may see, with the filters and sorting of the web list. To read "
+                          "them all, follow “next” (or pass “next_cursor” as “cursor”) until it is null. A page "
+                          "read with a cursor does not count the total (“total”, “page” and “pages” are null)."),
         "parameters": REQUEST_FILTERS,
-        "responses": {200: _json(page_schema(REQUEST_SUMMARY_SCHEMA), _l("A page of requests."))},
+        "responses": {200: _json(cursor_page_schema(REQUEST_SUMMARY_SCHEMA), _l("A page of requests."))},
     },
     "create_request": {
         "tags": ["requests"], "summary": _l("Create a request"),
@@ -282,6 +347,60 @@ OPERATIONS = {
         "description": _l("Who did what and when, oldest first, with how each change came (web, API, import)."),
         "parameters": [REQUEST_ID, *_page_parameters(100)],
         "responses": {200: _json(page_schema(EVENT_SCHEMA), _l("A page of the history.")), 404: None},
+    },
+    "request_notes": {
+        "tags": ["requests"], "summary": _l("Read a request's notes"),
+        "description": _l("The notes written in the request's history, oldest first."),
+        "parameters": [REQUEST_ID, *_page_parameters(100)],
+        "responses": {200: _json(page_schema(NOTE_SCHEMA), _l("A page of notes.")), 404: None},
+    },
+    "add_note": {
+        "tags": ["requests"], "summary": _l("Add a note to a request"),
+        "description": _l("Writes a note in the request's history, as the web page does. Officers assigned and "
+                          "heads; needs a read-write token."),
+        "parameters": [REQUEST_ID],
+        "requestBody": _body(NOTE_FIELDS),
+        "responses": {201: _json(NOTE_SCHEMA, _l("The note added.")) | _LOCATION, 403: None, 404: None, 422: None},
+    },
+    "request_identifiers": {
+        "tags": ["requests"], "summary": _l("Read a request's identifiers"),
+        "description": _l("The accounts, phone numbers, addresses ... the request names, each with the other "
+                          "requests (that the caller may see) naming the same one."),
+        "parameters": [REQUEST_ID],
+        "responses": {200: _json(_items(IDENTIFIER_SCHEMA), _l("The request's identifiers.")), 404: None},
+    },
+    "add_identifier": {
+        "tags": ["requests"], "summary": _l("Name an identifier in a request"),
+        "description": _l("Checks and normalises the identifier as the web form does (a phone number to E.164, a "
+                          "profile link to its handle; an IP address needs its exact time and zone)."),
+        "parameters": [REQUEST_ID],
+        "requestBody": _body(IDENTIFIER_FIELDS),
+        "responses": {201: _json(IDENTIFIER_SCHEMA, _l("The identifier added.")) | _LOCATION, 403: None,
+                      404: None, 422: None},
+    },
+    "request_documents": {
+        "tags": ["requests"], "summary": _l("List a request's documents"),
+        "description": _l("The files attached to the request, with their SHA-256."),
+        "parameters": [REQUEST_ID],
+        "responses": {200: _json(_items(DOCUMENT_SCHEMA), _l("The request's documents.")), 404: None},
+    },
+    "upload_document": {
+        "tags": ["requests"], "summary": _l("Attach a document to a request"),
+        "description": _l("Uploads a file (multipart/form-data, field “file”) with the web page's checks: the size "
+                          "limit, the allowed types, content matching its extension; stored under its SHA-256."),
+        "parameters": [REQUEST_ID],
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": _upload_schema()}}},
+        "responses": {201: _json(DOCUMENT_SCHEMA, _l("The document attached.")) | _LOCATION, 403: None, 404: None,
+                      413: None, 415: None, 422: None},
+    },
+    "download_document": {
+        "tags": ["requests"], "summary": _l("Download a document"),
+        "description": _l("The file's content, always as an attachment, checked against its SHA-256 first."),
+        "parameters": [REQUEST_ID, {"name": "document_id", "in": "path", "required": True,
+                                    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                                    "description": _l("The document's id.")}],
+        "responses": {200: {"description": _l("The file, as an attachment."), "content": {"*/*": {"schema": {
+            "type": "string", "format": "binary"}}}}, 404: None, 500: None},
     },
     "request_deadlines": {
         "tags": ["deadlines"], "summary": _l("Read a request's deadlines"),

@@ -18,7 +18,10 @@ from coop.models import (
     DeadlineKind,
     DeadlineState,
     Direction,
+    Document,
+    DocumentKind,
     EventKind,
+    Identifier,
     IdentifierKind,
     LegalBasis,
     LegalBasisKind,
@@ -363,6 +366,17 @@ def page_schema(item_schema: dict) -> dict:
     })
 
 
+def cursor_page_schema(item_schema: dict) -> dict:
+    """A page of a list read by cursor or by number: with a cursor, nothing is counted (total, page and pages
+    are null)."""
+    schema = page_schema(item_schema)
+    for name in ("page", "total", "pages"):
+        schema["properties"][name] = {"type": ["integer", "null"]}
+    schema["properties"]["next_cursor"] = NULLABLE_STRING
+    schema["required"].append("next_cursor")
+    return schema
+
+
 ERROR_SCHEMA = _object({"error": {
     "type": "object",
     "required": ["status", "code", "message"],
@@ -450,4 +464,56 @@ REMINDER_SCHEMA = _object({
     "deadline": _object({"id": INTEGER, "kind": DEADLINE_SCHEMA["properties"]["kind"], "due_at": DATE_TIME,
                          "state": DEADLINE_SCHEMA["properties"]["state"]}),
     "request": REQUEST_LINK_SCHEMA,
+})
+
+
+# --- what hangs off a request: notes, identifiers, documents -----------------------------------------------
+
+def note_json(event: RequestEvent) -> dict:
+    """A note of a request's history (an event of kind "note")."""
+    return {"id": event.id, "at": _iso(event.at), "author": person_json(event.actor) if event.actor else None,
+            "text": event.comment, "via": event.via or "web", "via_detail": event.via_detail}
+
+
+NOTE_SCHEMA = _object({
+    "id": INTEGER, "at": DATE_TIME, "author": nullable(PERSON_SCHEMA), "text": STRING,
+    "via": {"type": "string", "enum": ["web", "api", "import", "cli"]}, "via_detail": NULLABLE_STRING,
+})
+
+
+def identifier_json(identifier: Identifier, also_in: list[CooperationRequest] = ()) -> dict:
+    """An identifier named in a request; `also_in`: the other requests (visible to the caller) naming it."""
+    return {
+        "id": identifier.id, "kind": identifier.kind.value, "platform": identifier.platform,
+        "value": identifier.value, "normalized": identifier.normalized,
+        "observed_at": _iso(identifier.observed_at), "observed_zone": identifier.observed_zone,
+        "note": identifier.note, "also_in": [request_link_json(item) for item in also_in],
+    }
+
+
+IDENTIFIER_SCHEMA = _object({
+    "id": INTEGER, "kind": {"type": "string", "enum": [kind.value for kind in IdentifierKind]},
+    "platform": NULLABLE_STRING, "value": STRING, "normalized": STRING, "observed_at": NULLABLE_DATE_TIME,
+    "observed_zone": NULLABLE_STRING, "note": NULLABLE_STRING,
+    "also_in": {"type": "array", "items": REQUEST_LINK_SCHEMA},
+})
+
+
+def document_json(document: Document) -> dict:
+    """A document attached to a request (its content is downloaded from `download_url`)."""
+    return {
+        "id": document.id, "kind": document.kind.value, "name": document.original_name,
+        "content_type": document.content_type, "size": document.size, "sha256": document.sha256,
+        "dated": _iso(document.dated), "note": document.note,
+        "uploaded_by": person_json(document.uploaded_by) if document.uploaded_by else None,
+        "uploaded_at": _iso(document.uploaded_at),
+        "download_url": url_for("api.download_document", request_id=document.request_id, document_id=document.id),
+    }
+
+
+DOCUMENT_SCHEMA = _object({
+    "id": INTEGER, "kind": {"type": "string", "enum": [kind.value for kind in DocumentKind]}, "name": STRING,
+    "content_type": STRING, "size": INTEGER, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+    "dated": NULLABLE_DATE, "note": NULLABLE_STRING, "uploaded_by": nullable(PERSON_SCHEMA),
+    "uploaded_at": DATE_TIME, "download_url": STRING,
 })

@@ -30,10 +30,14 @@ from coop.domain import requests as domain
 from coop.domain.access import can_edit, visible_requests
 from coop.domain.request_search import (
     MAX_TEXT_LENGTH,
+    CursorInvalid,
     FilterProblem,
+    ListCursor,
+    cursor_after,
+    find_keyset_page,
+    find_page,
     next_deadlines,
     parse_filters,
-    search_requests,
     unknown_references,
 )
 from coop.domain.requests import EditConflict, RequestProblem
@@ -100,10 +104,43 @@ def requests_list():
     filters, problems = parse_filters(request.args)
     problems += unknown_references(db.session, filters)
     refuse_bad_arguments({problem.field: [_filter_problem_message(problem)] for problem in problems})
-    query = search_requests(caller(), filters, utcnow(), local_zone(), str(get_locale()))
-    page = db.paginate(query, page=filters.page, per_page=filters.per_page, error_out=False)
-    deadlines = next_deadlines(db.session, [item.id for item in page.items])
-    return jsonify(page_json(page, [request_summary_json(item, deadlines.get(item.id)) for item in page.items]))
+    cursor = _cursor_argument(filters)
+    now, zone, language = utcnow(), local_zone(), str(get_locale())
+    if cursor is not None:
+        items, following = find_keyset_page(db.session, caller(), filters, now, zone, language, after=cursor)
+        body = {"items": items, "page": None, "per_page": filters.per_page, "total": None, "pages": None,
+                "next": None, "prev": None}
+    else:
+        # By page number, as the web list reads it (its deferred join: no deep OFFSET over whole rows).
+        page = find_page(db.session, caller(), filters, now, zone, language)
+        following = (cursor_after(db.session, caller(), filters, now, zone, language, page.items[-1].id)
+                     if page.has_next and page.items else None)
+        body = page_json(page, page.items)
+        body["next"] = None
+    deadlines = next_deadlines(db.session, [item.id for item in body["items"]])
+    body["items"] = [request_summary_json(item, deadlines.get(item.id)) for item in body["items"]]
+    body["next_cursor"] = following.encode() if following else None
+    if following:
+        arguments = {name: value for name, value in request.args.items() if name != "page"}
+        body["next"] = url_for("api.requests_list", **(arguments | {"cursor": body["next_cursor"]}))
+    return jsonify(body)
+
+
+def _cursor_argument(filters) -> ListCursor | None:
+    """The `cursor` argument, read; a 400 naming it when it cannot be used."""
+    raw = request.args.get("cursor")
+    if raw is None:
+        return None
+    if "page" in request.args:
+        refuse_bad_arguments({"cursor": [_("Give either a cursor or a page number, not both.")]})
+    try:
+        cursor = ListCursor.decode(raw)
+    except CursorInvalid:
+        refuse_bad_arguments({"cursor": [_("This cursor cannot be read: start again from the first page.")]})
+    if cursor.sort != filters.sort:
+        refuse_bad_arguments({"cursor": [_("This cursor belongs to another sort order: keep “sort” as it was, or "
+                                           "start again from the first page.")]})
+    return cursor
 
 
 @bp.post("/requests")

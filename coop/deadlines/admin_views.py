@@ -9,11 +9,17 @@ from sqlalchemy import extract, select
 from sqlalchemy.orm import joinedload
 
 from coop.deadlines import bp
-from coop.deadlines.forms import CalendarDayForm, MailCheckForm, RuleForm
+from coop.deadlines.forms import CalendarDayForm, MailCheckForm, PartnerCalendarDayForm, RuleForm
 from coop.deadlines.labels import holiday_label
 from coop.domain import outbox
-from coop.domain.calendars import package_holidays
-from coop.domain.deadlines import DeadlineChange, recompute_open_requests, requests_on_working_day_clocks
+from coop.domain.calendars import KAZAKHSTAN, package_holidays
+from coop.domain.deadlines import (
+    DeadlineChange,
+    partner_calendar_key,
+    partners_sharing_calendar,
+    recompute_open_requests,
+    requests_on_working_day_clocks,
+)
 from coop.domain.reminders import SWEEP_LOCK
 from coop.extensions import db
 from coop.forms import page_status
@@ -23,6 +29,8 @@ from coop.models import (
     DeadlineRule,
     OutboxMessage,
     OutboxState,
+    Partner,
+    PartnerKind,
     RequestType,
     Role,
     SweepLock,
@@ -167,6 +175,77 @@ def delete_calendar_day(day_id: int):
     flash(_("%(day)s removed: %(moved)d deadlines moved; the officers concerned are told.",
             day=moment.strftime("%d.%m.%Y"), moved=moved), "success")
     return redirect(url_for("deadlines.calendar_days", year=moment.year))
+
+
+# --- partner countries' calendar days ---------------------------------------------------------------------
+
+@bp.route("/admin/partner-calendar-days", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def partner_calendar_days():
+    form = PartnerCalendarDayForm()
+    if request.method == "GET" and request.args.get("partner"):
+        form.partner.data = request.args["partner"]
+    if form.validate_on_submit():
+        partner = form.found_partner
+        day = CalendarDay(country=partner_calendar_key(partner), day=form.day.data, working=form.working.data == "1",
+                          note=form.note.data, created_by_id=current_user.id, created_at=utcnow())
+        db.session.add(day)
+        db.session.flush()
+        moved = _recompute_partner_calendar(day)
+        db.session.commit()
+        flash(_("%(day)s saved in the calendar of %(partner)s: %(moved)d deadlines moved; the officers concerned "
+                "are told.", day=day.day.strftime("%d.%m.%Y"), partner=partner.code, moved=moved), "success")
+        return redirect(url_for("deadlines.partner_calendar_days", partner=partner.code))
+    shown = _shown_partner(form.partner.data or request.args.get("partner"))
+    query = select(CalendarDay).options(joinedload(CalendarDay.created_by)).where(CalendarDay.country != KAZAKHSTAN)
+    if shown is not None:
+        query = query.where(CalendarDay.country == partner_calendar_key(shown))
+    added = db.session.scalars(query.order_by(CalendarDay.day.desc(), CalendarDay.country)).all()
+    return render_template("deadlines/partner_calendar_days.html", form=form, added=added, shown=shown,
+                           partners=_partners_by_key(added)), 400 if form.errors else 200
+
+
+def _shown_partner(code: str | None) -> Partner | None:
+    if not code:
+        return None
+    found = db.session.scalar(select(Partner).where(Partner.code == code))
+    return found if found is not None and found.kind == PartnerKind.COUNTRY else None
+
+
+def _partners_by_key(days: list[CalendarDay]) -> dict[str, list[Partner]]:
+    """The partner countries each calendar shown belongs to (usually one: a country's own calendar)."""
+    keys = {day.country for day in days}
+    partners: dict[str, list[Partner]] = {}
+    for partner in db.session.scalars(select(Partner).where(Partner.kind == PartnerKind.COUNTRY)
+                                      .order_by(Partner.code)):
+        if (key := partner_calendar_key(partner)) in keys:
+            partners.setdefault(key, []).append(partner)
+    return partners
+
+
+def _recompute_partner_calendar(day: CalendarDay) -> int:
+    """Recompute, as a day of Kazakhstan's calendar does, the open requests to the partners of this calendar."""
+    partner_ids = partners_sharing_calendar(db.session, day.country)
+    changes = recompute_open_requests(
+        db.session, utcnow(), request_ids=requests_on_working_day_clocks(db.session, day.day, partner_ids=partner_ids),
+        notify_moves=True)
+    return sum(1 for change in changes if change.moved)
+
+
+@bp.post("/admin/partner-calendar-days/<int:day_id>/delete")
+@role_required(Role.ADMIN)
+def delete_partner_calendar_day(day_id: int):
+    day = db.get_or_404(CalendarDay, day_id)
+    if day.country == KAZAKHSTAN:
+        abort(404)  # Kazakhstan's own days are removed on their page
+    moment, key = day.day, day.country
+    db.session.delete(day)
+    db.session.flush()
+    moved = _recompute_partner_calendar(CalendarDay(country=key, day=moment))
+    db.session.commit()
+    flash(_("%(day)s removed from the calendar of %(partner)s: %(moved)d deadlines moved; the officers concerned "
+            "are told.", day=moment.strftime("%d.%m.%Y"), partner=key, moved=moved), "success")
+    return redirect(url_for("deadlines.partner_calendar_days", partner=request.form.get("partner") or None))
 
 
 # --- the outbox -------------------------------------------------------------------------------------------------

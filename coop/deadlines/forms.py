@@ -24,8 +24,8 @@ from coop.deadlines.labels import (
     START_EVENT_LABELS,
     STOP_EVENT_LABELS,
 )
-from coop.domain.calendars import build_calendar
-from coop.domain.deadlines import scope_key
+from coop.domain.calendars import KAZAKHSTAN, build_calendar, parse_iso_weekdays
+from coop.domain.deadlines import partner_calendar_key, scope_key
 from coop.domain.reminders import ReminderCodeError, parse_reminder_codes
 from coop.extensions import db
 from coop.forms import CoopForm
@@ -36,6 +36,7 @@ from coop.models import (
     DeadlineRule,
     LegalBasis,
     Partner,
+    PartnerKind,
     RequestType,
     StartEvent,
     StopEvent,
@@ -43,6 +44,8 @@ from coop.models import (
 )
 
 MAX_AMOUNT = 3650  # ten years: any longer is a typing error
+# The years the calendar pages show (as /admin/calendar-days): a day outside them is a typing error.
+FIRST_YEAR, LAST_YEAR = 1990, 2100
 REMINDER_CODE_PROBLEMS = {
     "unreadable": _l("“%(item)s” is not a reminder: write D-21, D+1, S+4h or D+1 head."),
     "before_start": _l("“%(item)s” would fall before the clock starts."),
@@ -270,6 +273,56 @@ class CalendarDayForm(CoopForm):
                                                           CalendarDay.day == field.data)) is not None:
             raise ValidationError(_l("This day was moved already: remove that entry first."))
         worked = build_calendar("KZ").is_working_day(field.data)
+        if self.working.data == "1" and worked:
+            raise ValidationError(_l("This day is a working day already."))
+        if self.working.data == "0" and not worked:
+            raise ValidationError(_l("This day is not worked already."))
+
+
+class PartnerCalendarDayForm(CoopForm):
+    """A day off or a working day in one partner country's calendar (its own decrees, or a holiday the holidays
+    package does not know)."""
+
+    partner = SelectField(_l("Partner country"), validate_choice=False,
+                          validators=[InputRequired(message=_l("Choose the partner country."))])
+    day = DateField(_l("Date"), validators=[InputRequired(message=_l("Enter the date."))])
+    working = SelectField(_l("The day becomes"), validators=[InputRequired()])
+    note = StringField(_l("Decree or reason"), validators=[DataRequired(message=_l("Say which decree or why.")),
+                                                            Length(max=300)], filters=[_strip])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.working.choices = [SelectChoice("0", _l("A day off")), SelectChoice("1", _l("A working day"))]
+        english = str(get_locale()) == "en"
+        countries = db.session.scalars(select(Partner).where(Partner.kind == PartnerKind.COUNTRY,
+                                                             Partner.code != KAZAKHSTAN)
+                                       .order_by(Partner.name_en if english else Partner.name_ru)).all()
+        self.partner.choices = [SelectChoice("", _l("— choose —"))] + [
+            SelectChoice(partner.code, f"{partner.name('en' if english else 'ru')} ({partner.code})")
+            for partner in countries]
+        self.found_partner: Partner | None = None
+
+    def validate_partner(self, field):
+        found = db.session.scalar(select(Partner).where(Partner.code == field.data))
+        if found is None or found.kind != PartnerKind.COUNTRY or found.code == KAZAKHSTAN:
+            raise ValidationError(_l("No partner country has this code."))
+        self.found_partner = found
+
+    def validate_day(self, field):
+        if field.data is None:
+            return
+        if not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+            raise ValidationError(_l("Enter a date between the years %(first)d and %(last)d.", first=FIRST_YEAR,
+                                     last=LAST_YEAR))
+        partner = self.found_partner or db.session.scalar(select(Partner).where(Partner.code == self.partner.data))
+        if partner is None or partner.kind != PartnerKind.COUNTRY:
+            return  # the partner's own error says it
+        key = partner_calendar_key(partner)
+        if db.session.scalar(select(CalendarDay.id).where(CalendarDay.country == key,
+                                                          CalendarDay.day == field.data)) is not None:
+            raise ValidationError(_l("This day was moved already in this calendar: remove that entry first."))
+        worked = build_calendar(partner.holiday_calendar or None,
+                                parse_iso_weekdays(partner.weekend_days)).is_working_day(field.data)
         if self.working.data == "1" and worked:
             raise ValidationError(_l("This day is a working day already."))
         if self.working.data == "0" and not worked:

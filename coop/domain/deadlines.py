@@ -43,6 +43,7 @@ from coop.models import (
     EventKind,
     LegalBasis,
     Partner,
+    PartnerKind,
     Reminder,
     RequestEvent,
     RequestType,
@@ -389,15 +390,19 @@ class DeadlineContext:
         return self._calendar(KAZAKHSTAN, None)
 
     def partner_calendar(self, partner: Partner | None) -> Calendar:
-        """The partner's working days (its country's holidays and weekend; a provider has weekends only)."""
+        """The partner's working days (its country's holidays and weekend, and the days an administrator added
+        for it; a provider has weekends only)."""
         if partner is None:
             return self.kazakhstan()
-        return self._calendar(partner.holiday_calendar or "", parse_iso_weekdays(partner.weekend_days))
+        return self._calendar(partner.holiday_calendar or "", parse_iso_weekdays(partner.weekend_days),
+                              partner_calendar_key(partner))
 
-    def _calendar(self, country: str, weekend: frozenset[int] | None) -> Calendar:
-        key = (country.upper(), weekend)
+    def _calendar(self, country: str, weekend: frozenset[int] | None, added_key: str | None = None) -> Calendar:
+        added_key = (added_key if added_key is not None else country).upper()
+        key = (country.upper(), weekend, added_key)
         if key not in self._calendars:
-            self._calendars[key] = build_calendar(country or None, weekend, self.added_days(country) if country else {})
+            self._calendars[key] = build_calendar(country or None, weekend,
+                                                  self.added_days(added_key) if added_key else {})
         return self._calendars[key]
 
     def calendar_for(self, rule: DeadlineRule, partner: Partner | None) -> Calendar:
@@ -634,12 +639,30 @@ def recompute_all(session: Session, now: datetime, zone: ZoneInfo = DEFAULT_ZONE
     return changes
 
 
-def requests_on_working_day_clocks(session: Session, day: date, zone: ZoneInfo = DEFAULT_ZONE) -> list[int]:
-    """Open requests whose running working-day clocks span `day` (a day an administrator moves may move them)."""
-    return list(session.scalars(
-        select(func.distinct(Deadline.request_id)).where(
-            Deadline.state.in_((DeadlineState.OPEN, DeadlineState.PAUSED)), Deadline.unit == ClockUnit.WORKING_DAYS,
-            or_(Deadline.started_at.is_(None), Deadline.started_at <= end_of_day(day, zone)))))
+def requests_on_working_day_clocks(session: Session, day: date, zone: ZoneInfo = DEFAULT_ZONE,
+                                   partner_ids: Iterable[int] | None = None) -> list[int]:
+    """Open requests whose running working-day clocks span `day` (a day an administrator moves may move them);
+    `partner_ids`: only the requests to these partners (a day moved in one partner's calendar)."""
+    query = select(func.distinct(Deadline.request_id)).where(
+        Deadline.state.in_((DeadlineState.OPEN, DeadlineState.PAUSED)), Deadline.unit == ClockUnit.WORKING_DAYS,
+        or_(Deadline.started_at.is_(None), Deadline.started_at <= end_of_day(day, zone)))
+    if partner_ids is not None:
+        query = query.where(Deadline.request_id.in_(
+            select(CooperationRequest.id).where(CooperationRequest.partner_id.in_(list(partner_ids)))))
+    return list(session.scalars(query))
+
+
+def partner_calendar_key(partner: Partner) -> str:
+    """The `CalendarDay.country` of the days an administrator adds to this partner's working days: its holiday
+    calendar's country, else a country's own code ("" for a provider without a calendar: none can be added)."""
+    if partner.holiday_calendar:
+        return partner.holiday_calendar.upper()
+    return partner.code.upper() if partner.kind == PartnerKind.COUNTRY else ""
+
+
+def partners_sharing_calendar(session: Session, key: str) -> list[int]:
+    """The ids of the partners whose working days the days added under `key` change."""
+    return [partner.id for partner in session.scalars(select(Partner)) if key and partner_calendar_key(partner) == key]
 
 
 # --- what people do to a deadline ----------------------------------------------------------------------------

@@ -5,6 +5,9 @@ Plain rules with no Flask: the web list and the API both parse a mapping of quer
 reads one page of it cheaply, however deep.
 """
 
+import base64
+import binascii
+import json
 import re
 from collections.abc import Mapping
 from contextlib import suppress
@@ -12,7 +15,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, case, exists, func, select, union
+from sqlalchemy import Select, and_, case, exists, func, or_, select, union
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from coop.domain.access import visible_requests
@@ -36,6 +39,7 @@ from coop.models import (
     User,
     request_officer,
 )
+from coop.models.requests import reference_search_key
 
 # Status groups offered beside the single statuses.
 STATUS_GROUPS = {
@@ -283,11 +287,13 @@ def normalized_forms(text: str) -> set[str]:
 
 
 def text_condition(text: str):
-    """Requests whose reference, title, partner references or identifiers contain `text`, ignoring case.
+    """Requests whose reference, title, partner references, criminal case number (the case's register number)
+    or identifiers contain `text`, ignoring case.
 
-    Identifiers are also matched by their canonical form, so "8 701 123 45 67" finds "+77011234567"
-    and a profile link finds the handle. Each table is searched through its own text index, and the
-    matching request ids are united, so no request is read that does not match.
+    A partner's reference is also found by its letters and digits alone ("MLA 2026/15" finds "mla-2026-15"),
+    through the index of its search key; identifiers by their canonical form, so "8 701 123 45 67" finds
+    "+77011234567" and a profile link finds the handle. Each table is searched through its own text index, and
+    the matching request ids are united, so no request is read that does not match.
     """
     needle = text.strip()
     request = CooperationRequest
@@ -296,7 +302,11 @@ def text_condition(text: str):
         select(request.id).where(contains_text([request.reference, request.title], needle)).correlate(None),
         select(PartnerReference.request_id).where(contains_text([PartnerReference.reference], needle)),
         select(Identifier.request_id).where(contains_text([Identifier.value, Identifier.normalized], needle)),
+        select(request.id).where(request.case_id.in_(select(Case.id).where(contains_text([Case.number], needle))))
+        .correlate(None),
     ]
+    if key := reference_search_key(needle):
+        request_ids.append(select(PartnerReference.request_id).where(PartnerReference.reference_key == key))
     if needle.startswith("@") and len(needle) > 1:  # handles are stored as "platform:handle"
         request_ids.append(select(Identifier.request_id)
                            .where(contains_text([Identifier.normalized], f":{needle[1:]}")))
@@ -375,11 +385,12 @@ def _conditions(user: User, filters: RequestFilters, now: datetime, zone: ZoneIn
     return conditions
 
 
-def _ordering(filters: RequestFilters, language: str, backwards: bool = False) -> list:
-    """ORDER BY terms of the list (`backwards`: the exact reverse, last row first)."""
+def _sort_column(key: str, language: str):
+    """The expression the list sorts by for `key` (its ties are broken by the request's id)."""
     request = CooperationRequest
-    key = filters.sort_key
-    sort_columns = {
+    if key == "deadline":
+        return next_deadline_column()
+    return {
         "reference": request.reference,
         "title": unicode_lower(request.title),
         "partner": Partner.name_en if language == "en" else Partner.name_ru,
@@ -389,15 +400,25 @@ def _ordering(filters: RequestFilters, language: str, backwards: bool = False) -
         "case": Case.number,
         "created": request.created_at,
         "sent": request.sent_at,
-        "deadline": next_deadline_column(),
-    }
-    column = sort_columns[key]
+    }[key]
+
+
+# Sort keys whose value may be missing (sorted last).
+_NULLABLE_SORT_KEYS = frozenset({"sent", "deadline", "case"})
+# Sort keys whose value is a moment (a cursor writes it as ISO 8601 text).
+_MOMENT_SORT_KEYS = frozenset({"created", "sent", "deadline"})
+
+
+def _ordering(filters: RequestFilters, language: str, backwards: bool = False) -> list:
+    """ORDER BY terms of the list (`backwards`: the exact reverse, last row first)."""
+    key = filters.sort_key
+    column = _sort_column(key, language)
     descending = filters.sort_descending != backwards
     primary = column.desc() if descending else column.asc()
-    if key in {"sent", "deadline", "case"}:
+    if key in _NULLABLE_SORT_KEYS:
         # NULLs last in the list (SQLite and PostgreSQL disagree otherwise), so first when reading it backwards.
         primary = primary.nulls_first() if backwards else primary.nulls_last()
-    tie_breaker = request.id.desc() if descending else request.id.asc()
+    tie_breaker = CooperationRequest.id.desc() if descending else CooperationRequest.id.asc()
     return [primary, tie_breaker]
 
 
@@ -521,3 +542,103 @@ def next_deadlines(session: Session, request_ids: list[int]) -> dict[int, dateti
         .group_by(Deadline.request_id)
     )
     return {request_id: due_at for request_id, due_at in rows}
+
+
+# --- keyset pages (the API's cursors) ----------------------------------------------------------------------
+
+MAX_CURSOR_LENGTH = 400
+
+
+class CursorInvalid(ValueError):
+    """A cursor that is not one coop wrote, or that belongs to another sort order."""
+
+
+@dataclass(frozen=True)
+class ListCursor:
+    """Where a page of the list starts: just after the request `last_id`, whose sort value was `value`."""
+
+    sort: str
+    value: object  # a string, a number, an aware datetime, or None (a missing value, sorted last)
+    last_id: int
+
+    def encode(self) -> str:
+        """The cursor as opaque URL-safe text."""
+        value = self.value.isoformat() if isinstance(self.value, datetime) else self.value
+        raw = json.dumps([self.sort, value, self.last_id], ensure_ascii=False, separators=(",", ":"))
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str) -> "ListCursor":
+        """The cursor `encode` wrote; raises CursorInvalid for anything else."""
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+            sort, value, last_id = json.loads(raw)
+            _sort(sort)
+        except (ValueError, TypeError, UnicodeDecodeError, binascii.Error):
+            raise CursorInvalid(text) from None
+        if not (isinstance(last_id, int) and not isinstance(last_id, bool) and 0 < last_id < 2**31):
+            raise CursorInvalid(text)
+        key = sort.lstrip("-")
+        if value is None and key not in _NULLABLE_SORT_KEYS:
+            raise CursorInvalid(text)
+        if key in _MOMENT_SORT_KEYS and value is not None:
+            try:
+                value = datetime.fromisoformat(value) if isinstance(value, str) else None
+            except ValueError:
+                value = None
+            if value is None or value.tzinfo is None:
+                raise CursorInvalid(text)
+        elif key in ("status", "urgency"):
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise CursorInvalid(text)
+        elif value is not None and not isinstance(value, str):
+            raise CursorInvalid(text)
+        return cls(sort, value, last_id)
+
+
+def _after(column, cursor: ListCursor, descending: bool, nullable: bool):
+    """Rows that come after the cursor's row in the list's order (id breaking ties, missing values last)."""
+    request_id = CooperationRequest.id
+    later_id = request_id < cursor.last_id if descending else request_id > cursor.last_id
+    if cursor.value is None:  # among the rows without a value, at the end of the list
+        return and_(column.is_(None), later_id)
+    later_value = column < cursor.value if descending else column > cursor.value
+    terms = [later_value, and_(column == cursor.value, later_id)]
+    if nullable:
+        terms.append(column.is_(None))
+    return or_(*terms)
+
+
+def find_keyset_page(session: Session, user: User, filters: RequestFilters, now: datetime, zone: ZoneInfo,
+                     language: str = "ru", after: ListCursor | None = None
+                     ) -> tuple[list[CooperationRequest], ListCursor | None]:
+    """The `filters.per_page` requests that follow `after` in the list's order (the first ones without it), and
+    the cursor of the page after them (None at the end).
+
+    No OFFSET: the WHERE starts just after the cursor's row, so a page costs the same however deep, and
+    requests added or removed meanwhile never make a page skip or repeat one.
+    """
+    if after is not None and after.sort != filters.sort:
+        raise CursorInvalid(after.sort)
+    column = _sort_column(filters.sort_key, language)
+    query = (_sorted_matches(user, filters, now, zone, language)
+             .with_only_columns(CooperationRequest.id, column, maintain_column_froms=True))
+    if after is not None:
+        query = query.where(_after(column, after, filters.sort_descending, filters.sort_key in _NULLABLE_SORT_KEYS))
+    rows = session.execute(query.limit(filters.per_page + 1)).all()
+    shown = rows[:filters.per_page]
+    ids = [row[0] for row in shown]
+    loaded = {item.id: item for item in session.scalars(
+        select(CooperationRequest).where(CooperationRequest.id.in_(ids)).options(*_list_loaders()))} if ids else {}
+    following = ListCursor(filters.sort, shown[-1][1], shown[-1][0]) if len(rows) > filters.per_page else None
+    return [loaded[request_id] for request_id in ids], following
+
+
+def cursor_after(session: Session, user: User, filters: RequestFilters, now: datetime, zone: ZoneInfo,
+                 language: str, request_id: int) -> ListCursor:
+    """The cursor of the page that follows the request `request_id` in the list (for a page read by number)."""
+    column = _sort_column(filters.sort_key, language)
+    value = session.scalar(_sorted_matches(user, filters, now, zone, language)
+                           .with_only_columns(column, maintain_column_froms=True)
+                           .where(CooperationRequest.id == request_id).order_by(None))
+    return ListCursor(filters.sort, value, request_id)

@@ -4,7 +4,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import DDL, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, event, false, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from coop.models.base import Base, utcnow
 from coop.models.partners import Direction, LegalBasis, Partner, RequestType
@@ -215,6 +215,12 @@ class Identifier(Base):
     request: Mapped[CooperationRequest] = relationship(back_populates="identifiers")
 
 
+def reference_search_key(reference: str) -> str:
+    """A reference number reduced to its letters and digits, in lower case: "MLA 2026/15-b" and "mla-2026-15b" are
+    the same number to the people who type them, and an exact look-up of this form finds either."""
+    return "".join(character for character in reference.casefold() if character.isalnum())[:120]
+
+
 class PartnerReference(Base):
     """A reference number the partner gave the request (one request may get several)."""
 
@@ -224,10 +230,17 @@ class PartnerReference(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("cooperation_request.id", ondelete="CASCADE"), index=True)
     reference: Mapped[str] = mapped_column(String(120), index=True)
+    # `reference_search_key(reference)`, kept with it: the text search finds an exact number through its index.
+    reference_key: Mapped[str] = mapped_column(String(120), index=True, default="", server_default="")
     note: Mapped[str | None] = mapped_column(String(300))
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     request: Mapped[CooperationRequest] = relationship(back_populates="partner_references")
+
+    @validates("reference")
+    def _keep_key(self, _name: str, value: str) -> str:
+        self.reference_key = reference_search_key(value or "")
+        return value
 
 
 class DocumentKind(enum.StrEnum):
@@ -323,6 +336,8 @@ SEARCHED_COLUMNS: dict[str, tuple[str, ...]] = {
     "cooperation_request": ("reference", "title"),
     "partner_reference": ("reference",),
     "identifier": ("value", "normalized"),
+    # The national criminal case number (its number in the register of pre-trial investigations, ЕРДР).
+    "criminal_case": ("number",),
 }
 FTS5_SHADOW_SUFFIXES = ("_data", "_idx", "_docsize", "_config", "_content")
 
@@ -384,5 +399,5 @@ def _add_text_search_ddl(table: Table) -> None:
         event.listen(table, "after_create", DDL(statement).execute_if(dialect="postgresql"))
 
 
-for _searched in (CooperationRequest, PartnerReference, Identifier):
+for _searched in (CooperationRequest, PartnerReference, Identifier, Case):
     _add_text_search_ddl(_searched.__table__)

@@ -11,12 +11,13 @@ from sqlalchemy import inspect
 from coop.domain.request_search import parse_filters, search_requests, text_condition
 from coop.extensions import db
 from coop.models import CooperationRequest, Identifier, IdentifierKind, PartnerReference, Role
-from coop.models.requests import TEXT_SEARCH_OBJECTS
-from tests.factories import make_request, make_user
+from coop.models.requests import SEARCHED_COLUMNS, TEXT_SEARCH_OBJECTS
+from tests.factories import make_case, make_request, make_user
 
 NOW = datetime(2026, 6, 15, 9, 0, tzinfo=UTC)
 BEFORE_TEXT_SEARCH = "bf4efdf71b70"
 TEXT_SEARCH = "c2a7e51f0d3b"
+REFERENCE_SEARCH = "e5f1a7c3b920"
 
 
 def found(user, text: str) -> list[str]:
@@ -73,6 +74,22 @@ def test_the_index_follows_identifiers_and_partner_references(head):
     assert found(head, "le-9999") == []
 
 
+def test_the_index_follows_case_register_numbers_and_references_in_any_notation(head):
+    request = make_request(db.session, reference="HIT", case=make_case(db.session, "261500031000417"))
+    request.partner_references.append(PartnerReference(reference="MLA 2026/15-b"))
+    make_request(db.session, reference="MISS", case=make_case(db.session, "261500031000999"))
+    db.session.commit()
+    assert found(head, "1500031000417") == ["HIT"]  # a part of the case's number in the register (ЕРДР)
+    assert found(head, "2615000310") == ["HIT", "MISS"]
+    for notation in ("mla-2026-15b", "MLA2026/15 B", "Mla 2026 15-B"):  # the reference, other separators
+        assert found(head, notation) == ["HIT"], notation
+    request.partner_references[0].reference = "JP-0042"
+    request.case.number = "261500031000418"
+    db.session.commit()
+    assert found(head, "mla 2026 15b") == [] and found(head, "jp 0042") == ["HIT"]
+    assert found(head, "1500031000417") == [] and found(head, "1500031000418") == ["HIT"]
+
+
 @pytest.mark.parametrize("text", ["ab", "b", "7", "Ж", "жб"])
 def test_needles_too_short_for_a_trigram_are_found_too(head, text):
     make_request(db.session, reference="HIT", title="Код AB-7 «ЖБ»")
@@ -117,13 +134,15 @@ def test_the_search_goes_through_the_indexes(head):
     request.partner_references.append(PartnerReference(reference="LE-7781-2026"))
     plan = search_plan("фишинг")
     if db.engine.dialect.name == "sqlite":
-        for table in ("cooperation_request_fts", "partner_reference_fts", "identifier_fts"):
+        for table in ("cooperation_request_fts", "partner_reference_fts", "identifier_fts", "criminal_case_fts"):
             assert f"SCAN {table} VIRTUAL TABLE" in plan
+        assert "ix_partner_reference_reference_key" in plan
         assert "SCAN cooperation_request\n" not in plan + "\n"
     else:
         for index in ("ix_cooperation_request_title_trgm", "ix_cooperation_request_reference_trgm",
                       "ix_partner_reference_reference_trgm", "ix_identifier_value_trgm",
-                      "ix_identifier_normalized_trgm"):
+                      "ix_identifier_normalized_trgm", "ix_criminal_case_number_trgm",
+                      "ix_partner_reference_reference_key"):
             assert index in plan
         assert "Seq Scan" not in plan
 
@@ -133,7 +152,7 @@ def test_the_search_goes_through_the_indexes(head):
 def search_objects() -> set[str]:
     inspector = inspect(db.session.connection())
     tables = set(inspector.get_table_names())
-    indexes = {index["name"] for table in ("cooperation_request", "identifier", "partner_reference")
+    indexes = {index["name"] for table in SEARCHED_COLUMNS
                for index in inspector.get_indexes(table)}
     return (tables & TEXT_SEARCH_OBJECTS["table"]) | (indexes & TEXT_SEARCH_OBJECTS["index"])
 
@@ -166,11 +185,15 @@ def test_the_migration_indexes_the_requests_already_there_and_goes_back(bare_app
 
     db.session.remove()  # the migration needs SQLite's write lock
     upgrade(revision=TEXT_SEARCH)
-    for text in ("МОШЕННИЧЕСТВО", "701 123", "7781-20", "old-00"):
-        assert found_by_sql(text) == ["OLD-0001"], text
-    expected = (TEXT_SEARCH_OBJECTS["table"] - {"cooperation_request_fts_content", "partner_reference_fts_content",
-                                                "identifier_fts_content"}
+    expected = (TEXT_SEARCH_OBJECTS["table"] - {f"{table}_fts_content" for table in SEARCHED_COLUMNS}
                 if db.engine.dialect.name == "sqlite" else TEXT_SEARCH_OBJECTS["index"])
+    later = {name for name in expected if "criminal_case" in name}  # indexed by REFERENCE_SEARCH
+    assert search_objects() == expected - later
+
+    db.session.remove()
+    upgrade(revision=REFERENCE_SEARCH)  # the search as the models make it needs this one's column too
+    for text in ("МОШЕННИЧЕСТВО", "701 123", "7781-20", "old-00", "le 7781/2026"):
+        assert found_by_sql(text) == ["OLD-0001"], text
     assert search_objects() == expected
 
     db.session.remove()

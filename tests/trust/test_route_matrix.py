@@ -225,8 +225,8 @@ def fresh_rule(world: World) -> int:
     return rule.id
 
 
-def fresh_calendar_day(world: World) -> int:
-    day = CalendarDay(country="KZ", day=date(2032, 1, 1) + timedelta(days=next(_fresh)), working=False,
+def fresh_calendar_day(world: World, country: str = "KZ") -> int:
+    day = CalendarDay(country=country, day=date(2032, 1, 1) + timedelta(days=next(_fresh)), working=False,
                       note="Указ", created_by_id=world.users[ADMIN], created_at=utcnow())
     db.session.add(day)
     db.session.flush()
@@ -390,6 +390,13 @@ def _routes() -> dict[tuple[str, str], list[Probe]]:
         ("POST", "/admin/calendar-days"): [Probe("empty", admin_form, form={})],
         ("POST", "/admin/calendar-days/<int:day_id>/delete"): [
             Probe("fresh", admin_redirect, lambda world, role: {"day_id": fresh_calendar_day(world)}, form={})],
+        ("GET", "/admin/partner-calendar-days"): [Probe("page", admin_page),
+                                                  Probe("one partner", admin_page, constant(partner="DE"))],
+        ("POST", "/admin/partner-calendar-days"): [Probe("empty", admin_form, form={})],
+        ("POST", "/admin/partner-calendar-days/<int:day_id>/delete"): [
+            Probe("fresh", admin_redirect, lambda world, role: {"day_id": fresh_calendar_day(world, "DE")}, form={}),
+            Probe("Kazakhstan's", access((), hidden=ADMINS), lambda world, role: {"day_id": fresh_calendar_day(world)},
+                  form={})],
         ("GET", "/admin/deadline-rules"): [Probe("page", admin_page)],
         ("POST", "/admin/deadline-rules/<int:rule_id>/delete"): [
             Probe("fresh", admin_redirect, lambda world, role: {"rule_id": fresh_rule(world)}, form={})],
@@ -432,6 +439,18 @@ def _routes() -> dict[tuple[str, str], list[Probe]]:
         ("PATCH", "/api/v1/requests/<int:request_id>"): both_requests(api_edit, on, json={}),
         ("GET", "/api/v1/requests/<int:request_id>/deadlines"): both_requests(api_read, on),
         ("GET", "/api/v1/requests/<int:request_id>/history"): both_requests(api_read, on),
+        ("GET", "/api/v1/requests/<int:request_id>/notes"): both_requests(api_read, on),
+        ("POST", "/api/v1/requests/<int:request_id>/notes"): both_requests(api_edit, on, json={}),
+        ("GET", "/api/v1/requests/<int:request_id>/identifiers"): both_requests(api_read, on),
+        ("POST", "/api/v1/requests/<int:request_id>/identifiers"): both_requests(api_edit, on, json={}),
+        ("GET", "/api/v1/requests/<int:request_id>/documents"): both_requests(api_read, on),
+        # A form without a file: not the multipart body an upload is (415), once the right to write is settled.
+        ("POST", "/api/v1/requests/<int:request_id>/documents"): both_requests(access(EDITORS, frozenset({415})), on,
+                                                                                form={}),
+        ("GET", "/api/v1/requests/<int:request_id>/documents/<int:document_id>"): both_requests(
+            api_read, lambda which: on(which, document_id=_document_of)) + [
+            Probe("of another request", access((), hidden=EVERYONE),
+                  lambda world, role: {"request_id": world.open_id, "document_id": world.restricted_document_id})],
         ("POST", "/api/v1/requests/<int:request_id>/status"): both_requests(api_edit, on, json={}),
         # Reminders, deadlines, calendars.
         ("GET", "/calendar"): [Probe("page", access(EVERYONE))],
