@@ -10,17 +10,25 @@ from functools import cache
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
 from coop import create_app
+from coop.domain import accounts
 from coop.extensions import db
 from coop.schema import expected_revisions
 from tests.factories import TEST_PASSWORD
 
 POSTGRES_SERVER = os.environ.get("COOP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("COOP_REQUIRE_POSTGRES") == "1"
+
+# argon2id at its smallest cost: a login at the production parameters costs tens of milliseconds of CPU (seconds on
+# a loaded machine) and the suite logs in thousands of times. tests/domain/test_password_hashing.py checks the
+# production parameters.
+TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+accounts.use_hasher(TEST_HASHER)
 
 
 @cache
