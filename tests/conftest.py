@@ -3,10 +3,14 @@
 Set COOP_REQUIRE_POSTGRES=1 (CI does) to make a missing PostgreSQL fail instead of skip.
 """
 
+import atexit
 import contextvars
 import os
+import shutil
+import tempfile
 from contextlib import contextmanager
 from functools import cache
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -108,6 +112,10 @@ def make_app(database_url: str, tmp_path, **overrides):
 def create_schema() -> None:
     """Tables from the models (fast) and the migration stamp, as `coop db upgrade` would leave them."""
     db.create_all()
+    stamp_schema()
+
+
+def stamp_schema() -> None:
     with db.engine.begin() as connection:
         connection.exec_driver_sql("CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL)")
         connection.exec_driver_sql("DELETE FROM alembic_version")
@@ -115,19 +123,68 @@ def create_schema() -> None:
             connection.execute(sa.text("INSERT INTO alembic_version VALUES (:v)"), {"v": revision})
 
 
+@cache
+def sqlite_template() -> Path:
+    """An SQLite file with the schema, built once per test process: copying it costs a millisecond, creating the
+    tables a tenth of a second (seconds on a loaded machine)."""
+    folder = Path(tempfile.mkdtemp(prefix="coop-schema-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    path = folder / "coop.sqlite"
+    app = make_app(f"sqlite:///{path}", folder)
+    with app.app_context():
+        create_schema()
+        db.engine.dispose()  # the last connection closed: the write-ahead log is folded into the file
+    return path
+
+
+def copy_sqlite_template(database_url: str) -> bool:
+    """Put the schema in place for a new SQLite database by copying the template; False when it is no new SQLite
+    file (an existing one keeps what it holds)."""
+    url = sa.engine.make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return False
+    path = Path(url.database)
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(sqlite_template(), path)
+    return True
+
+
+def postgres_schema_in_place() -> bool:
+    """Whether every table is there already: the worker's database keeps its schema from test to test."""
+    names = [table.name for table in db.metadata.sorted_tables] + ["alembic_version"]
+    with db.engine.connect() as connection:
+        present = connection.execute(
+            sa.text("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = ANY(:names)"),
+            {"names": names},
+        ).scalar_one()
+    return present == len(names)
+
+
 def empty_all_tables() -> None:
+    """Delete every row and restart the sequences. On tables this small, DELETE costs a twentieth of what
+    TRUNCATE does (which replaces each table's files)."""
     db.session.remove()
-    tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+    deletes = "; ".join(f'DELETE FROM "{table.name}"' for table in reversed(db.metadata.sorted_tables))
     with db.engine.begin() as connection:
-        connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        connection.exec_driver_sql(deletes)
+        connection.exec_driver_sql(
+            "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind = 'S' AND n.nspname = current_schema()"
+        )
 
 
 @contextmanager
 def running_app(database_url: str, tmp_path, **overrides):
     """An application with a fresh schema, its context pushed; the database is emptied afterwards."""
+    copied = copy_sqlite_template(database_url)
     app = make_app(database_url, tmp_path, **overrides)
     with app.app_context():
-        create_schema()
+        if db.engine.dialect.name == "postgresql" and postgres_schema_in_place():
+            stamp_schema()
+        elif not copied:
+            create_schema()
         try:
             yield app
         finally:
