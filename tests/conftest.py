@@ -93,6 +93,9 @@ def postgres_database(worker_id):
     with server.connect() as connection:
         connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        # A commit need not wait for the disk: nothing of a test database has to survive a server crash, and
+        # the wait (10-20 ms a commit on this machine) is most of a PostgreSQL test's time.
+        connection.exec_driver_sql(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     server.dispose()
     url = sa.engine.make_url(POSTGRES_SERVER).set(database=name).render_as_string(hide_password=False)
     yield url
