@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from coop.models import LoginAttempt, User
 
 # argon2id with the library's defaults (RFC 9106 low-memory profile).
-_hasher = PasswordHasher()
+PRODUCTION_HASHER = PasswordHasher()
+_hasher = PRODUCTION_HASHER
 
 # The handful of passwords every attacker tries first; length does the rest.
 COMMON_PASSWORDS = frozenset(
@@ -80,3 +81,11 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
 
 
 _DUMMY_HASH = _hasher.hash("not a real password")
+
+
+def use_hasher(hasher: PasswordHasher) -> None:
+    """Hash and verify with `hasher` from now on. The tests use cheap parameters: at the production ones every
+    login costs tens of milliseconds of CPU (seconds on a loaded machine), thousands of times per run."""
+    global _hasher, _DUMMY_HASH
+    _hasher = hasher
+    _DUMMY_HASH = hasher.hash("not a real password")

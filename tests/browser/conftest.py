@@ -4,6 +4,7 @@ Playwright's own browser download is never used. Set COOP_REQUIRE_BROWSER=1 (CI 
 missing Chromium fail instead of skip.
 """
 
+import fcntl
 import os
 import shutil
 import threading
@@ -39,24 +40,54 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def live_app(tmp_path):
-    """coop on a fresh SQLite database built by the real migrations, with the demo department loaded."""
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'coop.sqlite'}",
+def browser_app(database_path: Path, tmp_path: Path):
+    return create_app({
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database_path}",
         "SECRET_KEY": "browser-test",
         "COOP_UPLOAD_FOLDER": str(tmp_path / "uploads"),
         "RATELIMIT_ENABLED": False,
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": 1,
     })
-    with app.app_context():
-        upgrade()
-        from coop.demo import load_demo_data
 
-        load_demo_data(db.session)
-        db.session.remove()
-    return app
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory, worker_id) -> Path:
+    """An SQLite file built by the real migrations with the demo department loaded, once per test run: loading the
+    demo costs half a minute of CPU. The xdist workers share it (the first one builds it under a lock); each test
+    works on a copy of its own."""
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        shared = shared.parent  # the run's folder, above the workers' own
+    path = shared / "demo.sqlite"
+    with open(shared / "demo.sqlite.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            building = shared / "demo-building"
+            building.mkdir(exist_ok=True)
+            app = browser_app(building / "demo.sqlite", building)
+            with app.app_context():
+                upgrade()
+                from coop.demo import load_demo_data
+
+                load_demo_data(db.session)
+                db.session.remove()
+                db.engine.dispose()  # the last connection closed: the write-ahead log is folded into the file
+            (building / "demo.sqlite").rename(path)
+    return path
+
+
+def demo_app(demo_database: Path, tmp_path: Path):
+    """coop on a copy of the demo database, in the test's own folder."""
+    database_path = tmp_path / "coop.sqlite"
+    shutil.copyfile(demo_database, database_path)
+    return browser_app(database_path, tmp_path)
+
+
+@pytest.fixture
+def live_app(demo_database, tmp_path):
+    """coop on a fresh SQLite database built by the real migrations, with the demo department loaded."""
+    return demo_app(demo_database, tmp_path)
 
 
 @pytest.fixture

@@ -6,35 +6,20 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from coop import create_app
-from coop.demo import DEMO_PASSWORD, load_demo_data
+from coop.demo import DEMO_PASSWORD
 from coop.domain.requests import create_request
 from coop.extensions import db
 from coop.models import Direction, Partner, RequestType, User, utcnow
-from tests.browser.conftest import SCREENSHOTS, log_in
-from tests.conftest import create_schema
+from tests.browser.conftest import SCREENSHOTS, demo_app, log_in
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def live_app(tmp_path):
-    """The demo department, plus an incoming request of the demo officer whose execution deadline has passed.
-
-    The schema is built from the models (and stamped), so the test runs whether or not the migration that adds
-    the deadline tables has been generated yet.
-    """
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'coop.sqlite'}",
-        "SECRET_KEY": "browser-test",
-        "COOP_UPLOAD_FOLDER": str(tmp_path / "uploads"),
-        "RATELIMIT_ENABLED": False,
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": 1,
-    })
+def live_app(demo_database, tmp_path):
+    """The demo department, plus an incoming request of the demo officer whose execution deadline has passed."""
+    app = demo_app(demo_database, tmp_path)
     with app.app_context():
-        create_schema()
-        load_demo_data(db.session)
         session = db.session
         officer = session.scalar(select(User).where(User.username == "officer"))
         incoming = session.scalar(select(RequestType).where(RequestType.code == "mla_incoming"))
