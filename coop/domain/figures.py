@@ -16,6 +16,7 @@ call `rebuild` afterwards. Both sides of the difference are computed by the same
 rows, so a request can never be subtracted from a row it was not added to.
 """
 
+import gc
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -23,8 +24,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, case, delete, event, func, insert, inspect, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, case, delete, event, func, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from coop.domain.workflow import FINAL
@@ -88,30 +88,33 @@ def month_start(moment: datetime, zone_name: str) -> datetime:
     return _month_start(zone_name, local.year, local.month)
 
 
-def contributions(facts: RequestFacts | None, zone_name: str) -> Counter:
-    """The tally rows `facts` adds one to, as (table, key...) tuples."""
-    found: Counter = Counter()
+def contributions(facts: RequestFacts | None, zone_name: str, into: Counter | None = None) -> Counter:
+    """The tally rows `facts` adds one to, as (table, key...) tuples (counted into `into` when given)."""
+    found: Counter = Counter() if into is None else into
     if facts is None:
         return found
-    milestones = []  # (measure, when, days)
+    zone = ZoneInfo(zone_name)
+    milestones = []  # (measure, local moment, days)
     if facts.sent_at is not None:
-        milestones.append((Measure.SENT, facts.sent_at, 0))
+        sent = facts.sent_at.astimezone(zone)
+        milestones.append((Measure.SENT, sent, 0))
         if facts.acknowledged_at is not None:
-            milestones.append((Measure.ACKNOWLEDGE, facts.acknowledged_at,
-                               calendar_days(facts.sent_at, facts.acknowledged_at, zone_name)))
+            acknowledged = facts.acknowledged_at.astimezone(zone)
+            milestones.append((Measure.ACKNOWLEDGE, acknowledged, (acknowledged.date() - sent.date()).days))
         if facts.answered_at is not None:
-            milestones.append((Measure.REPLIED, facts.answered_at, 0))
-            milestones.append((Measure.ANSWER, facts.answered_at,
-                               calendar_days(facts.sent_at, facts.answered_at, zone_name)))
+            answered = facts.answered_at.astimezone(zone)
+            milestones.append((Measure.REPLIED, answered, 0))
+            milestones.append((Measure.ANSWER, answered, (answered.date() - sent.date()).days))
             if facts.status in _REPLY_OUTCOMES:
-                milestones.append((_REPLY_OUTCOMES[facts.status], facts.answered_at, 0))
+                milestones.append((_REPLY_OUTCOMES[facts.status], answered, 0))
     if facts.received_at is not None:
-        milestones.append((Measure.RECEIVED, facts.received_at, 0))
+        milestones.append((Measure.RECEIVED, facts.received_at.astimezone(zone), 0))
     what = (facts.request_type_id, facts.direction)
+    by_month = [(measure, _month_start(zone_name, local.year, local.month), days)
+                for measure, local, days in milestones]
     for officer_id in (ALL_OFFICERS, *facts.officer_ids):
         found[(StatusTally, officer_id, facts.status, facts.partner_id, *what)] += 1
-        for measure, moment, days in milestones:
-            month = month_start(moment, zone_name)
+        for measure, month, days in by_month:
             found[(MonthlyTally, officer_id, measure, month, facts.partner_id, *what, days)] += 1
             found[(MonthlyKindTally, officer_id, measure, month, facts.partner_kind, *what, days)] += 1
     return found
@@ -164,29 +167,53 @@ def _all_facts(connection: Connection, batch: int) -> Iterator[dict[int, Request
 # ---------------------------------------------------------------- writing tallies
 
 
-def _upsert(connection: Connection, model, rows: list[dict]) -> None:
-    """Add each row's count to the stored row with the same key (created at 0 when missing)."""
-    if not rows:
-        return
-    dialect = connection.dialect.name
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+_TALLIES = (StatusTally, MonthlyTally, MonthlyKindTally)
+
+
+@lru_cache(maxsize=16)
+def _upsert_statement(model, dialect_name: str, paramstyle: str) -> str:
+    """INSERT ... ON CONFLICT (key) DO UPDATE SET count = count + excluded.count, in the driver's own SQL."""
+    table = model.__table__.name
     keys = [column.name for column in model.__table__.primary_key.columns]
-    statement = statement.on_conflict_do_update(index_elements=keys,
-                                                set_={"count": model.count + statement.excluded["count"]})
-    connection.execute(statement, rows)
+    mark = "?" if paramstyle == "qmark" else "%s"
+    columns = ", ".join(f'"{name}"' for name in (*keys, "count"))
+    return (f'INSERT INTO "{table}" ({columns}) VALUES ({", ".join([mark] * (len(keys) + 1))}) '
+            f'ON CONFLICT ({", ".join(keys)}) DO UPDATE SET count = "{table}".count + excluded.count')
+
+
+def _conversions(model, dialect) -> list[tuple[int, dict, object]]:
+    """The key columns whose values the driver cannot take as they are: (position, remembered, conversion)."""
+    found = []
+    for position, column in enumerate(model.__table__.primary_key.columns):
+        process = column.type._cached_bind_processor(dialect)
+        if process is not None:
+            found.append((position, {}, process))
+    return found
 
 
 def apply(connection: Connection, delta: Counter) -> None:
-    """Add `delta` (from `contributions`) to the tallies; in key order, so that concurrent writers never deadlock."""
-    keys = {model: [column.key for column in model.__table__.primary_key.columns]
-            for model in (StatusTally, MonthlyTally, MonthlyKindTally)}
-    rows: dict[type, list[dict]] = {model: [] for model in keys}
-    for key in sorted(delta, key=lambda key: (key[0].__tablename__, repr(key[1:]))):
-        if amount := delta[key]:
-            model, *values = key
-            rows[model].append({**dict(zip(keys[model], values, strict=True)), "count": amount})
-    for model, model_rows in rows.items():
-        _upsert(connection, model, model_rows)
+    """Add `delta` (from `contributions`) to the tallies; in key order, so that concurrent writers never deadlock.
+
+    Written through the driver's executemany, each distinct key value (a month, a status) converted once: the
+    rebuild writes millions of rows, and SQLAlchemy's per-row parameter handling was most of its time."""
+    dialect = connection.dialect
+    keyed: dict[type, list[tuple]] = {model: [] for model in _TALLIES}
+    for key, amount in delta.items():
+        if amount:
+            keyed[key[0]].append((key[1:], amount))
+    for model in _TALLIES:  # always the same order of tables, and of rows within each (keys are unique)
+        conversions = _conversions(model, dialect)
+        rows = []
+        for values, amount in sorted(keyed[model]):
+            row = [*values, amount]
+            for position, remembered, process in conversions:
+                value = row[position]
+                if value not in remembered:
+                    remembered[value] = process(value)
+                row[position] = remembered[value]
+            rows.append(tuple(row))
+        if rows:
+            connection.exec_driver_sql(_upsert_statement(model, dialect.name, dialect.paramstyle), rows)
 
 
 def _project_open_deadlines(connection: Connection, *conditions) -> None:
@@ -239,19 +266,36 @@ def _refresh_projections(connection: Connection, deadline_ids: set[int], request
         _project_officer_queues(connection, some_requests)
 
 
-def rebuild(connection: Connection, zone_name: str | None = None, batch: int = 20_000) -> None:
+def rebuild(connection: Connection, zone_name: str | None = None, batch: int = 20_000,
+            keys_per_write: int = 400_000) -> None:
     """Recount every tally, and project the open deadlines, from the stored requests and deadlines (after bulk
-    writes that bypassed the session, or a change of zone)."""
+    writes that bypassed the session, or a change of zone). Counts are gathered in memory over several batches
+    of requests (up to `keys_per_write` distinct rows), so that each tally row is written about once."""
     zone_name = zone_name or _zone_name
-    for model in (StatusTally, MonthlyTally, MonthlyKindTally, OpenDeadline, OfficerQueue):
-        connection.execute(delete(model))
-    for facts in _all_facts(connection, batch):
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:  # the tallies' pages stay in memory while they are written (256 MB at most, this connection only)
+        cache_size = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+        connection.exec_driver_sql("PRAGMA cache_size=-262144")
+    collecting = gc.isenabled()
+    gc.disable()  # millions of key tuples, none of them cyclic: the collector would scan them again and again
+    try:
+        for model in (*_TALLIES, OpenDeadline, OfficerQueue):
+            connection.execute(delete(model))
         delta: Counter = Counter()
-        for one in facts.values():
-            delta.update(contributions(one, zone_name))
+        for facts in _all_facts(connection, batch):
+            for one in facts.values():
+                contributions(one, zone_name, into=delta)
+            if len(delta) >= keys_per_write:
+                apply(connection, delta)
+                delta = Counter()
         apply(connection, delta)
-    _project_open_deadlines(connection)
-    _project_officer_queues(connection)
+        _project_open_deadlines(connection)
+        _project_officer_queues(connection)
+    finally:
+        if collecting:
+            gc.enable()
+        if sqlite:
+            connection.exec_driver_sql(f"PRAGMA cache_size={int(cache_size)}")
 
 
 # ---------------------------------------------------------------- the session listener
