@@ -51,9 +51,10 @@ def run_migrations_online():
         with context.begin_transaction():
             before = set(context.get_context().get_current_heads())
             context.run_migrations()
-            if set(context.get_context().get_current_heads()) != before:
-                # The planner's statistics, counted once the schema (and its indexes) changed.
-                refresh_statistics(connection)
+            changed = set(context.get_context().get_current_heads()) != before
+        if changed:  # the planner's statistics, counted once the schema (and its indexes) changed
+            refresh_statistics(connection)
+            connection.commit()
 
 
 if context.is_offline_mode():

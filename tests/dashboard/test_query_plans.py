@@ -115,3 +115,4 @@ def test_the_next_deadline_of_listed_requests_is_read_by_request(stored):
     for plan in plans.values():
         assert reads_by_request(plan, "ix_deadline_request_state_due_at", sqlite), plan
     assert len(plans) == 2
+
