@@ -212,8 +212,33 @@ def apply(connection: Connection, delta: Counter) -> None:
                     remembered[value] = process(value)
                 row[position] = remembered[value]
             rows.append(tuple(row))
-        if rows:
+        if len(rows) >= _COPY_FROM and dialect.name == "postgresql":
+            _copy_and_upsert(connection, model, rows)
+        elif rows:
             connection.exec_driver_sql(_upsert_statement(model, dialect.name, dialect.paramstyle), rows)
+
+
+_COPY_FROM = 5_000  # rows; fewer go by executemany (a write path adds a few dozen)
+
+
+def _copy_and_upsert(connection: Connection, model, rows: list[tuple]) -> None:
+    """PostgreSQL, many rows (the rebuild): COPY them into a temporary table, then one INSERT ... SELECT ... ON
+    CONFLICT; executemany would send them one statement at a time."""
+    table = model.__table__.name
+    keys = [column.name for column in model.__table__.primary_key.columns]
+    names = ", ".join(f'"{name}"' for name in (*keys, "count"))
+    staging = f"coop_staging_{table}"
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(f'CREATE TEMPORARY TABLE IF NOT EXISTS "{staging}" (LIKE "{table}") ON COMMIT DROP')
+        cursor.execute(f'TRUNCATE "{staging}"')
+        with cursor.copy(f'COPY "{staging}" ({names}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(f'INSERT INTO "{table}" ({names}) SELECT {names} FROM "{staging}" ORDER BY {", ".join(keys)} '
+                       f'ON CONFLICT ({", ".join(keys)}) DO UPDATE SET count = "{table}".count + excluded.count')
+    finally:
+        cursor.close()
 
 
 def _project_open_deadlines(connection: Connection, *conditions) -> None:
