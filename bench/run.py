@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy import event, func, select
 
 RESULTS = Path(__file__).resolve().parent / "results"
-TARGET_MS = 200
+TARGET_MS = 150  # issue 12: every page under 150 ms at 1,000,000 requests on SQLite
 TARGET_RATIO = 2.0
 
 

@@ -9,6 +9,7 @@ full `ANALYZE` after `coop db upgrade` changed the schema. PostgreSQL's autovacu
 import contextlib
 import sqlite3
 
+from flask import has_request_context, request
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import Engine
 
@@ -55,4 +56,33 @@ def configure_engine(engine: Engine) -> None:
     def on_begin(connection):
         # A deferred transaction that reads then writes fails at once with SQLITE_BUSY_SNAPSHOT
         # when another connection wrote in between; taking the write lock up front lets it wait.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A page that only reads (GET) would then wait for every writer and every other reader, so it reads in a
+        # deferred transaction (WAL: no lock at all) and takes the write lock only if it comes to write.
+        reads_first = _reading_request()
+        connection.info["coop_reads_first"] = reads_first
+        connection.exec_driver_sql("BEGIN" if reads_first else "BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def before_write(connection, cursor, statement, _parameters, context, _executemany):
+        # The first write of a reading request: end the read (nothing written yet) and start again holding the
+        # write lock, so the write waits its turn instead of failing on a stale snapshot. What the page read
+        # before is then one snapshot older than what it writes: fine for what a GET writes (a token's last
+        # use, the record that an administrator read a request), which depends on nothing it read.
+        if (connection.info.get("coop_reads_first") and _writes(statement, context)
+                and not connection.in_nested_transaction()):
+            connection.info["coop_reads_first"] = False
+            cursor.execute("COMMIT")
+            cursor.execute("BEGIN IMMEDIATE")
+
+
+_READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_WRITING_STATEMENTS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def _reading_request() -> bool:
+    return has_request_context() and request.method in _READING_METHODS
+
+
+def _writes(statement: str, context) -> bool:
+    flags = context is not None and (context.isinsert or context.isupdate or context.isdelete)
+    return bool(flags) or statement.lstrip().upper().startswith(_WRITING_STATEMENTS)
