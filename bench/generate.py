@@ -529,8 +529,9 @@ def generate(url: str, requests: int, seed: int = 2026, now: datetime | None = N
     finally:
         writer.close()
     counts["reminder"] = plan_reminders(engine, now)
-    finish_database(engine)
+    finish_database(engine, quiet)
     engine.dispose()
+    drop_statistics(url)
     if not quiet:
         print(f"generated {counts} in {time.perf_counter() - started:.0f} s")
     return counts
@@ -561,13 +562,17 @@ def plan_reminders(engine: sa.Engine, now: datetime) -> int:
     return len(rows)
 
 
-def finish_database(engine: sa.Engine) -> None:
+def finish_database(engine: sa.Engine, quiet: bool = False) -> None:
     """Count the dashboard's tallies (the bulk writes bypassed the session that keeps them), move PostgreSQL's id
-    sequences past the rows written with explicit ids, and refresh statistics."""
+    sequences past the rows written with explicit ids, and leave the database without planner statistics, as a
+    department's database that nobody analysed is (`drop_statistics`)."""
     from coop.domain import figures
 
+    started = time.perf_counter()
     with engine.begin() as connection:
         figures.rebuild(connection, figures.DEFAULT_ZONE)
+    if not quiet:
+        print(f"tallies rebuilt in {time.perf_counter() - started:.1f} s", flush=True)
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             for table in Base.metadata.sorted_tables:
@@ -575,11 +580,28 @@ def finish_database(engine: sa.Engine) -> None:
                     connection.exec_driver_sql(
                         f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
                         f"coalesce((SELECT max(id) FROM \"{table.name}\"), 0) + 1, false)")
-        if engine.dialect.name == "sqlite":
-            connection.exec_driver_sql("ANALYZE")
     if engine.dialect.name == "postgresql":
+        # VACUUM sets the visibility map (index-only scans), as autovacuum would after a bulk load.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql("VACUUM ANALYZE")
+            connection.exec_driver_sql("VACUUM")
+
+
+def drop_statistics(url: str) -> None:
+    """Forget the planner's statistics, so that the benchmark measures the plans SQLite makes without them.
+
+    coop counts them later (`PRAGMA optimize` when its connections close, `coop db upgrade`), so this runs on a
+    plain engine, once coop's are closed. PostgreSQL's cannot be dropped (autovacuum counts them on its own after
+    a bulk load): there they are left to autovacuum."""
+    engine = sa.create_engine(url)
+    if engine.dialect.name != "sqlite":
+        engine.dispose()
+        return
+    with engine.begin() as connection:
+        if connection.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first():
+            connection.exec_driver_sql("DELETE FROM sqlite_stat1")
+        if connection.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat4'").first():
+            connection.exec_driver_sql("DELETE FROM sqlite_stat4")
+    engine.dispose()
 
 
 def main() -> None:

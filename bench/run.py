@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy import event, func, select
 
 RESULTS = Path(__file__).resolve().parent / "results"
-TARGET_MS = 200
+TARGET_MS = 150  # issue 12: every page under 150 ms at 1,000,000 requests on SQLite
 TARGET_RATIO = 2.0
 
 
@@ -145,7 +145,16 @@ def reminder_sweep_action(app) -> Callable[[], object]:
     return action
 
 
+def without_statistics(url: str) -> None:
+    """Measure the plans a never-analysed database gets: coop's `PRAGMA optimize` (run when a connection closes)
+    may have counted statistics during an earlier run."""
+    from bench.generate import drop_statistics
+
+    drop_statistics(url)
+
+
 def measure(url: str, repeat: int, label: str, export: bool, only_requests: bool = False) -> dict:
+    without_statistics(url)
     app = make_bench_app(url)
     client = logged_in_client(app)
     ids = sample_ids(app)
@@ -311,6 +320,7 @@ def main() -> None:
     arguments = parser.parse_args()
     if arguments.table:
         results = [json.loads(path.read_text()) for path in sorted(RESULTS.glob("*.json"))]
+        results = [result for result in results if "pages" in result]  # not bench.writes, .load, .migrate
         print(markdown(sorted(results, key=lambda result: (result["label"].split(",")[0], result["requests"]))))
         return
     if not arguments.url:

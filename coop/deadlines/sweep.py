@@ -16,6 +16,7 @@ from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from coop.database import optimize
 from coop.deadlines.panel import format_deadline_label, format_due
 from coop.domain import outbox, reminders
 from coop.extensions import db
@@ -88,6 +89,8 @@ def run_sweep(now: datetime | None = None, holder: str | None = None) -> SweepRe
         else:
             report.retrying += 1
     reminders.record_sweep(session, holder, now, report.as_dict())
+    session.commit()
+    optimize(session.connection())  # the planner's statistics, kept fresh by the job that runs every minute
     session.commit()
     return report
 

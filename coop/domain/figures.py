@@ -16,6 +16,7 @@ call `rebuild` afterwards. Both sides of the difference are computed by the same
 rows, so a request can never be subtracted from a row it was not added to.
 """
 
+import gc
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -23,8 +24,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, case, delete, event, func, insert, inspect, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, case, delete, event, func, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from coop.domain.workflow import FINAL
@@ -88,30 +88,33 @@ def month_start(moment: datetime, zone_name: str) -> datetime:
     return _month_start(zone_name, local.year, local.month)
 
 
-def contributions(facts: RequestFacts | None, zone_name: str) -> Counter:
-    """The tally rows `facts` adds one to, as (table, key...) tuples."""
-    found: Counter = Counter()
+def contributions(facts: RequestFacts | None, zone_name: str, into: Counter | None = None) -> Counter:
+    """The tally rows `facts` adds one to, as (table, key...) tuples (counted into `into` when given)."""
+    found: Counter = Counter() if into is None else into
     if facts is None:
         return found
-    milestones = []  # (measure, when, days)
+    zone = ZoneInfo(zone_name)
+    milestones = []  # (measure, local moment, days)
     if facts.sent_at is not None:
-        milestones.append((Measure.SENT, facts.sent_at, 0))
+        sent = facts.sent_at.astimezone(zone)
+        milestones.append((Measure.SENT, sent, 0))
         if facts.acknowledged_at is not None:
-            milestones.append((Measure.ACKNOWLEDGE, facts.acknowledged_at,
-                               calendar_days(facts.sent_at, facts.acknowledged_at, zone_name)))
+            acknowledged = facts.acknowledged_at.astimezone(zone)
+            milestones.append((Measure.ACKNOWLEDGE, acknowledged, (acknowledged.date() - sent.date()).days))
         if facts.answered_at is not None:
-            milestones.append((Measure.REPLIED, facts.answered_at, 0))
-            milestones.append((Measure.ANSWER, facts.answered_at,
-                               calendar_days(facts.sent_at, facts.answered_at, zone_name)))
+            answered = facts.answered_at.astimezone(zone)
+            milestones.append((Measure.REPLIED, answered, 0))
+            milestones.append((Measure.ANSWER, answered, (answered.date() - sent.date()).days))
             if facts.status in _REPLY_OUTCOMES:
-                milestones.append((_REPLY_OUTCOMES[facts.status], facts.answered_at, 0))
+                milestones.append((_REPLY_OUTCOMES[facts.status], answered, 0))
     if facts.received_at is not None:
-        milestones.append((Measure.RECEIVED, facts.received_at, 0))
+        milestones.append((Measure.RECEIVED, facts.received_at.astimezone(zone), 0))
     what = (facts.request_type_id, facts.direction)
+    by_month = [(measure, _month_start(zone_name, local.year, local.month), days)
+                for measure, local, days in milestones]
     for officer_id in (ALL_OFFICERS, *facts.officer_ids):
         found[(StatusTally, officer_id, facts.status, facts.partner_id, *what)] += 1
-        for measure, moment, days in milestones:
-            month = month_start(moment, zone_name)
+        for measure, month, days in by_month:
             found[(MonthlyTally, officer_id, measure, month, facts.partner_id, *what, days)] += 1
             found[(MonthlyKindTally, officer_id, measure, month, facts.partner_kind, *what, days)] += 1
     return found
@@ -164,29 +167,78 @@ def _all_facts(connection: Connection, batch: int) -> Iterator[dict[int, Request
 # ---------------------------------------------------------------- writing tallies
 
 
-def _upsert(connection: Connection, model, rows: list[dict]) -> None:
-    """Add each row's count to the stored row with the same key (created at 0 when missing)."""
-    if not rows:
-        return
-    dialect = connection.dialect.name
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+_TALLIES = (StatusTally, MonthlyTally, MonthlyKindTally)
+
+
+@lru_cache(maxsize=16)
+def _upsert_statement(model, dialect_name: str, paramstyle: str) -> str:
+    """INSERT ... ON CONFLICT (key) DO UPDATE SET count = count + excluded.count, in the driver's own SQL."""
+    table = model.__table__.name
     keys = [column.name for column in model.__table__.primary_key.columns]
-    statement = statement.on_conflict_do_update(index_elements=keys,
-                                                set_={"count": model.count + statement.excluded["count"]})
-    connection.execute(statement, rows)
+    mark = "?" if paramstyle == "qmark" else "%s"
+    columns = ", ".join(f'"{name}"' for name in (*keys, "count"))
+    return (f'INSERT INTO "{table}" ({columns}) VALUES ({", ".join([mark] * (len(keys) + 1))}) '
+            f'ON CONFLICT ({", ".join(keys)}) DO UPDATE SET count = "{table}".count + excluded.count')
+
+
+def _conversions(model, dialect) -> list[tuple[int, dict, object]]:
+    """The key columns whose values the driver cannot take as they are: (position, remembered, conversion)."""
+    found = []
+    for position, column in enumerate(model.__table__.primary_key.columns):
+        process = column.type._cached_bind_processor(dialect)
+        if process is not None:
+            found.append((position, {}, process))
+    return found
 
 
 def apply(connection: Connection, delta: Counter) -> None:
-    """Add `delta` (from `contributions`) to the tallies; in key order, so that concurrent writers never deadlock."""
-    keys = {model: [column.key for column in model.__table__.primary_key.columns]
-            for model in (StatusTally, MonthlyTally, MonthlyKindTally)}
-    rows: dict[type, list[dict]] = {model: [] for model in keys}
-    for key in sorted(delta, key=lambda key: (key[0].__tablename__, repr(key[1:]))):
-        if amount := delta[key]:
-            model, *values = key
-            rows[model].append({**dict(zip(keys[model], values, strict=True)), "count": amount})
-    for model, model_rows in rows.items():
-        _upsert(connection, model, model_rows)
+    """Add `delta` (from `contributions`) to the tallies; in key order, so that concurrent writers never deadlock.
+
+    Written through the driver's executemany, each distinct key value (a month, a status) converted once: the
+    rebuild writes millions of rows, and SQLAlchemy's per-row parameter handling was most of its time."""
+    dialect = connection.dialect
+    keyed: dict[type, list[tuple]] = {model: [] for model in _TALLIES}
+    for key, amount in delta.items():
+        if amount:
+            keyed[key[0]].append((key[1:], amount))
+    for model in _TALLIES:  # always the same order of tables, and of rows within each (keys are unique)
+        conversions = _conversions(model, dialect)
+        rows = []
+        for values, amount in sorted(keyed[model]):
+            row = [*values, amount]
+            for position, remembered, process in conversions:
+                value = row[position]
+                if value not in remembered:
+                    remembered[value] = process(value)
+                row[position] = remembered[value]
+            rows.append(tuple(row))
+        if len(rows) >= _COPY_FROM and dialect.name == "postgresql":
+            _copy_and_upsert(connection, model, rows)
+        elif rows:
+            connection.exec_driver_sql(_upsert_statement(model, dialect.name, dialect.paramstyle), rows)
+
+
+_COPY_FROM = 5_000  # rows; fewer go by executemany (a write path adds a few dozen)
+
+
+def _copy_and_upsert(connection: Connection, model, rows: list[tuple]) -> None:
+    """PostgreSQL, many rows (the rebuild): COPY them into a temporary table, then one INSERT ... SELECT ... ON
+    CONFLICT; executemany would send them one statement at a time."""
+    table = model.__table__.name
+    keys = [column.name for column in model.__table__.primary_key.columns]
+    names = ", ".join(f'"{name}"' for name in (*keys, "count"))
+    staging = f"coop_staging_{table}"
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(f'CREATE TEMPORARY TABLE IF NOT EXISTS "{staging}" (LIKE "{table}") ON COMMIT DROP')
+        cursor.execute(f'TRUNCATE "{staging}"')
+        with cursor.copy(f'COPY "{staging}" ({names}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(f'INSERT INTO "{table}" ({names}) SELECT {names} FROM "{staging}" ORDER BY {", ".join(keys)} '
+                       f'ON CONFLICT ({", ".join(keys)}) DO UPDATE SET count = "{table}".count + excluded.count')
+    finally:
+        cursor.close()
 
 
 def _project_open_deadlines(connection: Connection, *conditions) -> None:
@@ -199,48 +251,76 @@ def _project_open_deadlines(connection: Connection, *conditions) -> None:
         .where(Deadline.state == DeadlineState.OPEN, *conditions)))
 
 
-def _project_officer_queues(connection: Connection, *conditions) -> None:
-    """Write the officer_queue rows of the open requests that `conditions` (on cooperation_request) select."""
+def _project_officer_queues(connection: Connection, request_ids: list[int] | None = None) -> None:
+    """Write the officer_queue rows of the open requests among `request_ids` (all when None).
+
+    Their next deadline comes from open_deadline (projected first), grouped by request over its request_id index
+    and joined, rather than a subquery per row: without statistics SQLite planned that subquery on deadline's
+    (state, due_at) index and walked every open deadline for each of 70,000 rows."""
     request = CooperationRequest
-    next_due = (select(func.min(Deadline.due_at))
-                .where(Deadline.request_id == request.id, Deadline.state == DeadlineState.OPEN)
-                .correlate(request).scalar_subquery())
+    next_due = select(OpenDeadline.request_id, func.min(OpenDeadline.due_at).label("due_at"))
+    if request_ids is not None:
+        next_due = next_due.where(OpenDeadline.request_id.in_(request_ids))
+    next_due = next_due.group_by(OpenDeadline.request_id).subquery("next_due")
     urgency_rank = case((request.urgency == Urgency.EMERGENCY, 0), (request.urgency == Urgency.URGENT, 1), else_=2)
+    chosen = [] if request_ids is None else [request.id.in_(request_ids)]
     connection.execute(insert(OfficerQueue).from_select(
         ["officer_id", "request_id", "urgency_rank", "without_deadline", "next_due_at"],
-        select(request_officer.c.user_id, request.id, urgency_rank, next_due.is_(None), next_due)
+        select(request_officer.c.user_id, request.id, urgency_rank, next_due.c.due_at.is_(None), next_due.c.due_at)
         .join(request_officer, request_officer.c.request_id == request.id)
-        .where(request.status.not_in(sorted(FINAL)), *conditions)))
+        .outerjoin(next_due, next_due.c.request_id == request.id)
+        .where(request.status.not_in(sorted(FINAL)), *chosen)))
 
 
 def _refresh_projections(connection: Connection, deadline_ids: set[int], request_ids: set[int]) -> None:
     """Bring open_deadline in line for changed deadlines and every deadline of changed requests, and
-    officer_queue for changed requests (`request_ids` holds the requests of the changed deadlines too)."""
-    deadline_ids, request_ids = sorted(deadline_ids), sorted(request_ids)
-    for index in range(0, max(len(deadline_ids), len(request_ids)), _CHUNK):
-        some_deadlines, some_requests = deadline_ids[index:index + _CHUNK], request_ids[index:index + _CHUNK]
-        # A deadline deleted in this flush is gone from `deadline`: its projection goes by its own id.
-        connection.execute(delete(OpenDeadline).where(or_(OpenDeadline.deadline_id.in_(some_deadlines),
-                                                          OpenDeadline.request_id.in_(some_requests))))
-        _project_open_deadlines(connection, or_(Deadline.id.in_(some_deadlines),
-                                                Deadline.request_id.in_(some_requests)))
+    officer_queue for changed requests (`request_ids` holds the requests of the changed deadlines too).
+
+    Each projection selects by request only, so that it reads deadline's (request_id, state, due_at) index: a
+    condition "this deadline or that request" let SQLite choose (state, due_at) and read every open deadline."""
+    # A deadline deleted in this flush is gone from `deadline`: its projection goes by its own id, first.
+    ordered = sorted(deadline_ids)
+    for index in range(0, len(ordered), _CHUNK):
+        connection.execute(delete(OpenDeadline).where(OpenDeadline.deadline_id.in_(ordered[index:index + _CHUNK])))
+    ordered = sorted(request_ids)
+    for index in range(0, len(ordered), _CHUNK):
+        some_requests = ordered[index:index + _CHUNK]
+        connection.execute(delete(OpenDeadline).where(OpenDeadline.request_id.in_(some_requests)))
+        _project_open_deadlines(connection, Deadline.request_id.in_(some_requests))
         connection.execute(delete(OfficerQueue).where(OfficerQueue.request_id.in_(some_requests)))
-        _project_officer_queues(connection, CooperationRequest.id.in_(some_requests))
+        _project_officer_queues(connection, some_requests)
 
 
-def rebuild(connection: Connection, zone_name: str | None = None, batch: int = 20_000) -> None:
+def rebuild(connection: Connection, zone_name: str | None = None, batch: int = 20_000,
+            keys_per_write: int = 400_000) -> None:
     """Recount every tally, and project the open deadlines, from the stored requests and deadlines (after bulk
-    writes that bypassed the session, or a change of zone)."""
+    writes that bypassed the session, or a change of zone). Counts are gathered in memory over several batches
+    of requests (up to `keys_per_write` distinct rows), so that each tally row is written about once."""
     zone_name = zone_name or _zone_name
-    for model in (StatusTally, MonthlyTally, MonthlyKindTally, OpenDeadline, OfficerQueue):
-        connection.execute(delete(model))
-    for facts in _all_facts(connection, batch):
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:  # the tallies' pages stay in memory while they are written (256 MB at most, this connection only)
+        cache_size = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+        connection.exec_driver_sql("PRAGMA cache_size=-262144")
+    collecting = gc.isenabled()
+    gc.disable()  # millions of key tuples, none of them cyclic: the collector would scan them again and again
+    try:
+        for model in (*_TALLIES, OpenDeadline, OfficerQueue):
+            connection.execute(delete(model))
         delta: Counter = Counter()
-        for one in facts.values():
-            delta.update(contributions(one, zone_name))
+        for facts in _all_facts(connection, batch):
+            for one in facts.values():
+                contributions(one, zone_name, into=delta)
+            if len(delta) >= keys_per_write:
+                apply(connection, delta)
+                delta = Counter()
         apply(connection, delta)
-    _project_open_deadlines(connection)
-    _project_officer_queues(connection)
+        _project_open_deadlines(connection)
+        _project_officer_queues(connection)
+    finally:
+        if collecting:
+            gc.enable()
+        if sqlite:
+            connection.exec_driver_sql(f"PRAGMA cache_size={int(cache_size)}")
 
 
 # ---------------------------------------------------------------- the session listener

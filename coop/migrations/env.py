@@ -4,6 +4,7 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from coop.database import refresh_statistics
 from coop.models.requests import is_text_search_object
 
 config = context.config
@@ -48,7 +49,12 @@ def run_migrations_online():
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
         with context.begin_transaction():
+            before = set(context.get_context().get_current_heads())
             context.run_migrations()
+            changed = set(context.get_context().get_current_heads()) != before
+        if changed:  # the planner's statistics, counted once the schema (and its indexes) changed
+            refresh_statistics(connection)
+            connection.commit()
 
 
 if context.is_offline_mode():

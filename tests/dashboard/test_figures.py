@@ -166,3 +166,21 @@ def test_the_rebuild_command_recounts_what_bulk_writes_left_out(world, app):
 
     assert result.exit_code == 0, result.output
     assert tallies()["status_tally"] == {key: 1}
+
+
+def test_a_rebuild_in_small_batches_and_bulk_writes_counts_the_same(world, monkeypatch):
+    officers, partners, types = world["officers"], world["partners"], world["types"]
+    for number in range(6):
+        make_request(db.session, Direction.OUTGOING, [Status.SENT, Status.ANSWERED, Status.REFUSED][number % 3],
+                     partner=partners[number % 2], request_type=types[0], officers=officers[:number % 3],
+                     sent_at=START + timedelta(days=number), acknowledged_at=START + timedelta(days=number + 1),
+                     answered_at=None if number % 3 == 0 else START + timedelta(days=3 * number + 2))
+    db.session.flush()
+    kept = tallies()
+    monkeypatch.setattr(figures, "_COPY_FROM", 1)  # PostgreSQL's COPY path even for a few rows
+
+    figures.rebuild(db.session.connection(), ZONE, batch=2, keys_per_write=5)  # several writes add up
+    db.session.expire_all()
+
+    assert tallies() == kept
+    assert kept["monthly_tally"]

@@ -1,0 +1,118 @@
+"""The plans of the projection and next-deadline queries, on a database without planner statistics.
+
+Without sqlite_stat1 SQLite plans from the shape of the query and its indexes alone, the same on 3 rows as on a
+million; a department's database is never analysed unless coop does it. A plan that reads deadlines by state
+instead of by request walks every open deadline for each request (the tallies' rebuild took more than 30 minutes
+at a million requests). PostgreSQL plans by cost, so on a small table it rightly scans: there, with sequential
+scans switched off, the test checks that indexes can serve the same statements (bench/writes.py --plans shows
+PostgreSQL's plans on a million requests).
+"""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import event, select
+
+from coop.domain import figures
+from coop.domain.request_search import next_deadline_column, next_deadlines
+from coop.extensions import db
+from coop.models import CooperationRequest, Direction, Status
+from coop.models.deadlines import ClockUnit, Deadline, DeadlineKind, DeadlineState
+from tests.factories import make_request, make_user
+
+NOW = datetime(2026, 6, 15, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def stored(app):
+    """Open requests with an officer and open and met deadlines, committed, with no statistics."""
+    officer = make_user(db.session, "a.karimova")
+    requests = [make_request(db.session, Direction.OUTGOING, Status.SENT, officers=[officer]) for _ in range(3)]
+    for number, request in enumerate(requests):
+        for sequence, state in enumerate((DeadlineState.OPEN, DeadlineState.MET)):
+            db.session.add(Deadline(request_id=request.id, kind=DeadlineKind.ANSWER_EXPECTED, sequence=sequence,
+                                    due_at=NOW + timedelta(days=number + sequence), state=state,
+                                    unit=ClockUnit.CALENDAR_DAYS))
+    db.session.commit()
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite" and connection.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first():
+        connection.exec_driver_sql("DELETE FROM sqlite_stat1")
+    db.session.commit()
+    return [request.id for request in requests]
+
+
+def plans_of(run) -> dict[str, str]:
+    """Each INSERT or SELECT that `run()` sends, with its plan as one text."""
+    sent: list[tuple[str, object]] = []
+
+    def record(_conn, _cursor, statement, parameters, _context, executemany):
+        if not executemany and statement.lstrip().startswith(("INSERT", "SELECT")):
+            sent.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        run()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    connection = db.session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    if not sqlite:
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    found = {}
+    for statement, parameters in sent:
+        rows = connection.exec_driver_sql(("EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN ") + statement,
+                                          parameters).all()
+        found[statement] = "\n".join(row[-1] if sqlite else row[0] for row in rows)
+    return found
+
+
+def plan_of(plans: dict[str, str], start: str) -> str:
+    matching = [plan for statement, plan in plans.items() if statement.startswith(start)]
+    assert len(matching) == 1, f"one statement starting {start!r} expected, got {len(matching)}"
+    return matching[0]
+
+
+def reads_by_request(plan: str, index: str, sqlite: bool) -> bool:
+    """SQLite: `index` serves the request_id condition. PostgreSQL picks by cost (on three rows any index will
+    do), so there: some index serves every table, none needs a full scan."""
+    if sqlite:
+        return f"{index} (request_id=?" in plan and "ix_deadline_state_due_at" not in plan
+    return "Seq Scan" not in plan
+
+
+def test_a_write_refreshes_its_projections_through_the_request_id_indexes(stored):
+    sqlite = db.engine.dialect.name == "sqlite"
+    plans = plans_of(lambda: figures._refresh_projections(db.session.connection(), set(), set(stored)))
+
+    assert reads_by_request(plan_of(plans, "INSERT INTO open_deadline"), "ix_deadline_request_state_due_at", sqlite)
+    assert reads_by_request(plan_of(plans, "INSERT INTO officer_queue"), "ix_open_deadline_request_id", sqlite)
+    db.session.rollback()
+
+
+def test_the_rebuild_groups_the_next_deadlines_instead_of_a_subquery_per_request(stored):
+    plans = plans_of(lambda: figures.rebuild(db.session.connection()))
+
+    plan = plan_of(plans, "INSERT INTO officer_queue")
+    if db.engine.dialect.name == "sqlite":
+        assert "CORRELATED" not in plan
+        assert "open_deadline USING INDEX ix_open_deadline_request_id" in plan
+    else:
+        assert "Seq Scan" not in plan
+    rows = db.session.execute(select(figures.OfficerQueue.request_id, figures.OfficerQueue.next_due_at)
+                              .order_by(figures.OfficerQueue.request_id)).all()
+    assert rows == [(request_id, NOW + timedelta(days=number)) for number, request_id in enumerate(stored)]
+    db.session.rollback()
+
+
+def test_the_next_deadline_of_listed_requests_is_read_by_request(stored):
+    sqlite = db.engine.dialect.name == "sqlite"
+    plans = plans_of(lambda: (
+        next_deadlines(db.session, stored),
+        db.session.execute(select(CooperationRequest.id, next_deadline_column())
+                           .where(CooperationRequest.id.in_(stored))).all()))
+
+    for plan in plans.values():
+        assert reads_by_request(plan, "ix_deadline_request_state_due_at", sqlite), plan
+    assert len(plans) == 2
+

@@ -1,0 +1,61 @@
+"""SQLite transactions: a page that reads (GET) takes no lock, and still writes safely when it comes to write."""
+
+import sqlite3
+
+import pytest
+from sqlalchemy import select, update
+
+from coop.extensions import db
+from coop.models import User
+from tests.factories import make_user
+
+
+@pytest.fixture
+def stored(app):
+    make_user(db.session, "a.karimova", full_name="Асель Каримова")
+    db.session.commit()
+    db.session.remove()
+    return app
+
+
+def other_connection_writes(app, name: str) -> None:
+    """Another process's write, committed at once (with no patience: it fails if anyone holds the write lock)."""
+    url = db.engine.url
+    if url.get_backend_name() == "sqlite":
+        other = sqlite3.connect(url.database, timeout=0, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("UPDATE user_account SET full_name = ? WHERE username = 'a.karimova'", (name,))
+        other.execute("COMMIT")
+        other.close()
+    else:
+        with db.engine.connect() as connection:
+            connection.execute(update(User).where(User.username == "a.karimova").values(full_name=name))
+            connection.commit()
+
+
+def test_a_reading_page_holds_no_lock_and_writes_after_someone_else_did(stored):
+    with stored.test_request_context("/", method="GET"):
+        officer = db.session.scalar(select(User).where(User.username == "a.karimova"))  # the read is open
+        assert officer.full_name == "Асель Каримова"
+
+        other_connection_writes(stored, "Асель К.")  # not blocked by the page's open read
+
+        # A deferred read that then writes would fail with a stale snapshot: the write waits its turn instead.
+        db.session.execute(update(User).where(User.id == officer.id).values(locale="kk"))
+        db.session.commit()
+        db.session.remove()
+    with stored.app_context():
+        stored_user = db.session.scalar(select(User).where(User.username == "a.karimova"))
+        assert (stored_user.full_name, stored_user.locale) == ("Асель К.", "kk")
+
+
+def test_a_change_outside_reading_requests_takes_the_write_lock_first(stored):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock; PostgreSQL locks rows")
+    with stored.test_request_context("/", method="POST"):
+        db.session.scalar(select(User).where(User.username == "a.karimova"))  # BEGIN IMMEDIATE: the lock is held
+
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other_connection_writes(stored, "Асель К.")
+        db.session.rollback()
+        db.session.remove()
