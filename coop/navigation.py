@@ -20,6 +20,7 @@ MENU = [
     ("deadlines.rules", _l("Deadlines"), frozenset({Role.ADMIN})),
     ("imports.index", _l("Import"), frozenset({Role.OFFICER, Role.HEAD})),
     ("admin.users", _l("Administration"), frozenset({Role.ADMIN})),
+    ("audit.checkpoints", _l("Audit"), frozenset({Role.HEAD, Role.ADMIN})),
 ]
 
 

@@ -40,7 +40,13 @@ def browser():
 
 
 @pytest.fixture
-def live_app(tmp_path):
+def live_settings():
+    """Settings a test module overrides for its live application (e.g. the second factor turned on)."""
+    return {}
+
+
+@pytest.fixture
+def live_app(tmp_path, live_settings):
     """coop on a fresh SQLite database built by the real migrations, with the demo department loaded."""
     app = create_app({
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'coop.sqlite'}",
@@ -49,6 +55,11 @@ def live_app(tmp_path):
         "RATELIMIT_ENABLED": False,
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": 1,
+        "COOP_AUDIT_KEY_FILE": str(tmp_path / "audit_signing_key"),
+        # The second factor is off for the demo's head and admin; test_second_factor.py turns it on.
+        "COOP_MFA_REQUIRED_ROLES": (),
+        "COOP_MFA_FOR_TOKENS": False,
+        **live_settings,
     })
     with app.app_context():
         upgrade()
