@@ -27,6 +27,8 @@ from coop.domain.audit import GENESIS, record_digest
 from coop.models.audit import AuditCheckpoint, AuditRecord
 
 FORMAT = "coop-audit-checkpoint/1"
+_RECORD_COLUMNS = ("id", "at", "actor_id", "actor_name", "via", "entity", "entity_id", "action", "changes",
+                   "previous_digest", "digest")
 
 
 class CheckpointProblem(Exception):
@@ -221,9 +223,11 @@ def verify_trail(session: Session, checkpoints: Iterable[Checkpoint], public_key
     previous, last_id = GENESIS, 0
     broken = False
     while waiting or not broken:
+        # Columns, not entities: the caller's session (and its identity map) stays as it was.
         rows = session.execute(
-            select(AuditRecord).where(AuditRecord.id > last_id).order_by(AuditRecord.id).limit(batch)
-        ).scalars().all()
+            select(*[AuditRecord.__table__.c[name] for name in _RECORD_COLUMNS])
+            .where(AuditRecord.id > last_id).order_by(AuditRecord.id).limit(batch)
+        ).all()
         if not rows:
             break
         for row in rows:
@@ -244,7 +248,6 @@ def verify_trail(session: Session, checkpoints: Iterable[Checkpoint], public_key
                     problem = None
                 report.findings.append(CheckpointFinding(checkpoint, problem))
             previous = row.digest
-        session.expunge_all()
         if broken and not waiting:
             break
     for checkpoints_left in waiting.values():

@@ -197,5 +197,4 @@ def check_state(session: Session, entity: tuple[str, int] | None = None, batch: 
                     report.discrepancies.append(discrepancy)
                 if on_discrepancy is not None:
                     on_discrepancy(discrepancy)
-            session.expunge_all()
     return report
