@@ -29,4 +29,7 @@ def main_navigation() -> list[tuple[str, str]]:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(main_navigation=main_navigation, role_label=role_label)
+    from coop.auth.second_factor import second_factor_required
+
+    app.jinja_env.globals.update(main_navigation=main_navigation, role_label=role_label,
+                                 second_factor_required=second_factor_required)
