@@ -199,6 +199,7 @@ def audit_verify(checkpoint_files, public_keys, entity, no_state, strict):
     from pathlib import Path
 
     from coop.auditing import verification_keys
+    from coop.database import read_only_session
     from coop.domain.checkpoints import PROBLEMS, CheckpointProblem, parse_checkpoints, stored_checkpoints, verify_trail
     from coop.domain.replay import UnknownEntity, check_state, parse_entity
 
@@ -215,7 +216,21 @@ def audit_verify(checkpoint_files, public_keys, entity, no_state, strict):
         except CheckpointProblem as problem:
             raise click.BadParameter(str(problem), param_hint="--checkpoint") from problem
         stored = stored_checkpoints(db.session)
-        report = verify_trail(db.session, [*given, *stored], verification_keys([Path(key) for key in public_keys]))
+        keys = verification_keys([Path(key) for key in public_keys])
+        db.session.rollback()  # what follows reads in sessions of its own, holding no lock
+        if no_state:
+            with read_only_session(db.engine) as session:
+                report = verify_trail(session, [*given, *stored], keys)
+        else:
+            # The chain walk and the comparison of rows each take minutes at a million requests: the walk runs in
+            # a child process meanwhile, on a core of its own.
+            walk = _in_child_process(verify_trail, [*given, *stored], keys)
+    if not no_state:
+        with read_only_session(db.engine) as session:
+            state = check_state(session, target, keep=0, on_discrepancy=lambda item: click.echo(f"ROW {item}"))
+    if target is None:
+        if not no_state:
+            report = walk()
         if report.first_broken_id is None:
             click.echo(f"audit trail intact: {report.records} records")
         else:
@@ -231,7 +246,6 @@ def audit_verify(checkpoint_files, public_keys, entity, no_state, strict):
             click.echo(f"checkpoint of {point.at.isoformat()} (record {point.last_id}) FAILS: "
                        f"{PROBLEMS[finding.problem]}")
     if not no_state:
-        state = check_state(db.session, target, keep=0, on_discrepancy=lambda item: click.echo(f"ROW {item}"))
         without = sum(state.unrecorded.values())
         click.echo(f"rows against history: {state.rows} compared, {state.found} disagree"
                    + (f", {without} without audit history" if without else ""))
@@ -241,6 +255,46 @@ def audit_verify(checkpoint_files, public_keys, entity, no_state, strict):
         sound = sound and state.agrees and not (strict and without)
     if not sound:
         raise SystemExit(1)
+
+
+def _in_child_process(function, *arguments):
+    """Start `function(session, *arguments)` in a forked process with connections of its own; returns a callable
+    that waits for its result (where fork is unavailable, the call simply runs when its result is asked for)."""
+    import multiprocessing
+
+    from coop.database import read_only_session
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        def later():
+            with read_only_session(db.engine) as session:
+                return function(session, *arguments)
+
+        return later
+    receiver, sender = multiprocessing.get_context("fork").Pipe(duplex=False)
+    engine = db.engine
+
+    def run():
+        engine.dispose(close=False)  # the parent's pooled connections are not this process's to use
+        try:
+            with read_only_session(engine) as session:
+                sender.send((True, function(session, *arguments)))
+        except Exception as error:  # noqa: BLE001  (handed to the parent, which raises it)
+            sender.send((False, repr(error)))
+        finally:
+            sender.close()
+
+    child = multiprocessing.get_context("fork").Process(target=run, daemon=True)
+    child.start()
+    sender.close()
+
+    def result():
+        succeeded, value = receiver.recv()
+        child.join()
+        if not succeeded:
+            raise click.ClickException(f"the chain walk failed: {value}")
+        return value
+
+    return result
 
 
 @click.group("figures")

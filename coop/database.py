@@ -2,6 +2,15 @@
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+# An execution option marking a connection that only reads (its SQLite transactions take no write lock).
+READ_ONLY = "coop_read_only"
+
+
+def read_only_session(engine: Engine) -> Session:
+    """A session for long reads that must not hold SQLite's write lock (it must not write)."""
+    return Session(engine.execution_options(**{READ_ONLY: True}))
 
 
 def configure_engine(engine: Engine) -> None:
@@ -22,6 +31,10 @@ def configure_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
+        if connection.get_execution_options().get(READ_ONLY):
+            # A long reader (`coop audit verify`): WAL lets it read its snapshot while others write.
+            connection.exec_driver_sql("BEGIN")
+            return
         # A deferred transaction that reads then writes fails at once with SQLITE_BUSY_SNAPSHOT
         # when another connection wrote in between; taking the write lock up front lets it wait.
         connection.exec_driver_sql("BEGIN IMMEDIATE")

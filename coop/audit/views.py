@@ -7,6 +7,7 @@ from wtforms.validators import Length
 
 from coop.audit import bp
 from coop.auditing import signing_key, verification_keys
+from coop.database import read_only_session
 from coop.domain.checkpoints import (
     Checkpoint,
     CheckpointProblem,
@@ -59,8 +60,10 @@ def verify():
     except CheckpointProblem as problem:
         form.pasted.errors = [*form.pasted.errors, _("Unreadable checkpoint: %(problem)s", problem=str(problem))]
         return _render(form, status=400)
-    report = verify_trail(db.session, [*given, *stored_checkpoints(db.session)], verification_keys())
-    db.session.rollback()  # the walk reads only
+    checkpoints = [*given, *stored_checkpoints(db.session)]
+    db.session.rollback()
+    with read_only_session(db.engine) as reader:  # the walk must not hold SQLite's write lock
+        report = verify_trail(reader, checkpoints, verification_keys())
     return _render(form, report, len(given))
 
 

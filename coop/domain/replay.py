@@ -128,13 +128,12 @@ def _latest_states(session: Session, table: str, ids: list[str]) -> dict[str, tu
     for entity_id, action, changes in rows:
         if isinstance(changes, str):
             changes = json.loads(changes)
-        last, values = states.get(entity_id, ("insert", {}))
-        if action == "insert":
-            values = {}
-        for name, change in (changes or {}).items():
-            if isinstance(change, list) and len(change) == 2:
-                values[name] = change[1]
-        states[entity_id] = (action, values)
+        latest = {name: change[1] for name, change in (changes or {}).items() if len(change) == 2}
+        if action != "insert" and entity_id in states:
+            values = states[entity_id][1]
+            values.update(latest)
+            latest = values
+        states[entity_id] = (action, latest)
     return states
 
 
@@ -163,9 +162,14 @@ def _compare_range(session: Session, table: Table, columns: list[str], low: int,
         if action == "delete":
             yield Discrepancy(table.name, row_id, "reappeared")
             continue
-        mapping = stored._mapping
-        differences = {name: (values[name], _plain(mapping[name])) for name in columns
-                       if name in values and not same_value(values[name], mapping[name])}
+        differences = {}
+        for name, value in zip(columns, stored, strict=True):
+            if name not in values:
+                continue
+            recorded, plain = values[name], _plain(value)
+            # Most values are recorded exactly as `_plain` renders them: compare those first, cheaply.
+            if recorded != plain and not same_value(recorded, value):
+                differences[name] = (recorded, plain)
         if differences:
             yield Discrepancy(table.name, row_id, "changed", differences)
 

@@ -107,8 +107,9 @@ def test_strict_mode_fails_on_rows_without_history(department, runner):
     assert runner.invoke(args=["audit", "verify", "--strict"]).exit_code == 1
 
 
-@pytest.mark.parametrize(("text_", "expected"), [("request:12", ("cooperation_request", 12)),
-                                                 ("partner:3", ("partner", 3)), ("user_account:1", ("user_account", 1))])
+@pytest.mark.parametrize(("text_", "expected"), [
+    ("request:12", ("cooperation_request", 12)), ("partner:3", ("partner", 3)),
+    ("user_account:1", ("user_account", 1))])
 def test_entities_are_named_by_short_or_table_names(text_, expected):
     assert parse_entity(text_) == expected
 
