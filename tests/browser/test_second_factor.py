@@ -55,3 +55,11 @@ def test_a_head_enrols_then_logs_in_with_a_totp_code(page):
     page.goto("/dashboard/")
     expect(page.get_by_test_id("second-factor")).to_have_count(0)
     expect(page.get_by_test_id("user-menu")).to_be_visible()
+
+    # The audit page: write a checkpoint, then check the trail against it.
+    page.goto("/audit/")
+    page.get_by_test_id("write-checkpoint").click()
+    expect(page.get_by_test_id("checkpoint-line")).to_contain_text('"format":"coop-audit-checkpoint/1"')
+    page.get_by_test_id("verify-trail").click()
+    expect(page.get_by_test_id("verify-result")).to_contain_text("Журнал цел и доходит до всех контрольных точек")
+    page.screenshot(path=str(SCREENSHOTS / "audit_checkpoints.png"), full_page=True)
