@@ -127,6 +127,11 @@ def quickstart(host: str, port: int):
     click.echo(f"\ncoop is running at http://{host}:{port}/\n\nDemo logins (user name / password):")
     for username, password, role in DEMO_LOGINS:
         click.echo(f"  {username:<10} {password}   ({role})")
+    roles = current_app.config["COOP_MFA_REQUIRED_ROLES"]
+    if current_app.config["COOP_REQUIRE_MFA"] or roles:
+        who = "everyone" if current_app.config["COOP_REQUIRE_MFA"] else " and ".join(roles)
+        click.echo(f"\nA second factor is required for {who}: at the first login coop shows a QR code (and its key)"
+                   "\nfor an authenticator app on your phone, then asks for the app's 6-digit code.")
     click.echo("\nStop it with Ctrl+C.")
     current_app.run(host=host, port=port, debug=False, use_reloader=False)
 

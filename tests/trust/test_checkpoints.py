@@ -165,3 +165,31 @@ def test_the_sweep_writes_one_checkpoint_a_day_and_mails_it_to_heads_and_admins(
     assert all(line in mail.body_text for mail in mails)
     run_sweep(now + timedelta(days=1))
     assert db.session.scalar(select(func.count(AuditCheckpoint.id))) == 2
+
+
+def test_heads_see_and_check_checkpoints_on_the_audit_page(trail, client, auth):
+    from coop.models import Role
+    from tests.factories import make_user
+
+    make_user(db.session, "head", Role.HEAD)
+    make_user(db.session, "officer", Role.OFFICER)
+    db.session.commit()
+    auth.login("officer")
+    assert client.get("/audit/").status_code == 403
+    auth.logout()
+    auth.login("head")
+    page = client.get("/audit/").get_data(as_text=True)
+    assert trail.to_line().replace('"', "&#34;") in page
+    assert client.post("/audit/checkpoint").status_code == 302
+    assert db.session.scalar(select(func.count(AuditCheckpoint.id))) == 2
+
+    checked = client.post("/audit/verify", data={"pasted": f"> {trail.to_line()}\n"})
+    assert checked.status_code == 200 and 'data-testid="verify-result"' in checked.get_data(as_text=True)
+    assert "card-ok" in checked.get_data(as_text=True)
+    forged = trail.to_line().replace(trail.digest, "0" * 64)
+    refused = client.post("/audit/verify", data={"pasted": forged}).get_data(as_text=True)
+    assert "card-conflict" in refused and "badge-bad" in refused
+    garbage = client.post("/audit/verify", data={"pasted": '{"format":"coop-audit-checkpoint/1","at":1}'})
+    assert garbage.status_code == 400 and "field-invalid" in garbage.get_data(as_text=True)
+    assert client.post("/audit/verify", data={"pasted": "a\x00b"}).status_code == 400
+    assert db.session.scalar(select(func.count(AuditCheckpoint.id))) == 2  # refused checks write nothing
