@@ -128,3 +128,18 @@ def test_values_compare_as_the_trail_renders_them():
     assert not same_value("2026-12-04T10:00:01+00:00", moment)
     assert same_value("{'a': [1, 2]}", {"a": [1, 2]}) and same_value({"a": 1}, {"a": 1})
     assert same_value(None, None) and not same_value(None, "x")
+
+
+def test_a_used_api_token_agrees_with_its_history(department, client):
+    """Each call notes the token's last use without an audit record, on purpose: that is not a discrepancy."""
+    from coop.domain.tokens import issue_token
+    from coop.models import TokenScope
+
+    _token, secret = issue_token(db.session, user_named("officer"), "sync", TokenScope.READ, utcnow(), 30)
+    db.session.commit()
+    assert client.get("/api/v1/requests", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    assert check_state(db.session).agrees
+
+
+def user_named(username: str) -> User:
+    return db.session.scalar(db.select(User).where(User.username == username))
