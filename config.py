@@ -69,5 +69,18 @@ class Config:
     COOP_FAILED_LOGIN_WINDOW = timedelta(minutes=_env_int("COOP_FAILED_LOGIN_WINDOW_MINUTES", 15))
     COOP_MIN_PASSWORD_LENGTH = _env_int("COOP_MIN_PASSWORD_LENGTH", 10)
 
+    # The Ed25519 key that signs the audit trail's checkpoints; None means "audit_signing_key" in the instance
+    # folder. Keep it (and a copy of its .pub) off the database server's backups of the database.
+    COOP_AUDIT_KEY_FILE = os.environ.get("COOP_AUDIT_KEY_FILE")
+    # The reminder sweep writes a checkpoint once a day and e-mails it to the heads and administrators.
+    COOP_DAILY_CHECKPOINT = _env_bool("COOP_DAILY_CHECKPOINT", True)
+    # The second factor (TOTP): required for these roles, and for everyone with COOP_REQUIRE_MFA=1.
+    COOP_MFA_REQUIRED_ROLES = tuple(
+        role.strip() for role in os.environ.get("COOP_MFA_REQUIRED_ROLES", "head,admin").split(",") if role.strip())
+    COOP_REQUIRE_MFA = _env_bool("COOP_REQUIRE_MFA", False)
+    # Creating an API token needs a session that passed the second factor.
+    COOP_MFA_FOR_TOKENS = _env_bool("COOP_MFA_FOR_TOKENS", True)
+    COOP_MFA_ISSUER = os.environ.get("COOP_MFA_ISSUER", "coop")
+
     # Refuse to serve on a database whose schema is older than the code.
     COOP_CHECK_SCHEMA = True

@@ -529,6 +529,7 @@ def generate(url: str, requests: int, seed: int = 2026, now: datetime | None = N
     finally:
         writer.close()
     counts["reminder"] = plan_reminders(engine, now)
+    counts["audit_record"] = write_audit_trail(engine, now, quiet)
     finish_database(engine, quiet)
     engine.dispose()
     drop_statistics(url)
@@ -560,6 +561,33 @@ def plan_reminders(engine: sa.Engine, now: datetime) -> int:
         for start in range(0, len(rows), 20_000):
             connection.execute(sa.insert(Reminder), rows[start:start + 20_000])
     return len(rows)
+
+
+def write_audit_trail(engine: sa.Engine, now: datetime, quiet: bool = False) -> int:
+    """The history coop would have written: one chained "insert" record per audited row, carrying the row's
+    values as they stand (read back, rendered as the session listener renders them), so that `coop audit
+    verify` has a history to compare every row with. The bulk writes bypassed the listener."""
+    from coop.domain.audit import AUDITED_TABLES, SECRET_FIELDS, _plain, append_records
+
+    started, written = time.perf_counter(), 0
+    for name in sorted(AUDITED_TABLES):
+        table = Base.metadata.tables[name]
+        last_id = 0
+        while True:
+            with engine.begin() as connection:
+                rows = connection.execute(sa.select(table).where(table.c.id > last_id).order_by(table.c.id)
+                                          .limit(CHUNK)).all()
+                if not rows:
+                    break
+                records = [{"at": now, "actor_id": None, "actor_name": "bench generator", "via": "cli",
+                            "entity": name, "entity_id": str(row.id), "action": "insert",
+                            "changes": {key: ["***", "***"] if key in SECRET_FIELDS else [None, _plain(value)]
+                                        for key, value in row._mapping.items()}} for row in rows]
+                append_records(connection, records)
+            last_id, written = rows[-1].id, written + len(records)
+        if not quiet and written:
+            print(f"  audit trail: {written:>9,} records  {time.perf_counter() - started:6.1f} s", flush=True)
+    return written
 
 
 def finish_database(engine: sa.Engine, quiet: bool = False) -> None:

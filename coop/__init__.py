@@ -48,13 +48,15 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _fill_instance_defaults(app: Flask) -> None:
-    """Database, secret key and upload folder default to files in the instance folder."""
+    """Database, secret key, checkpoint key and upload folder default to files in the instance folder."""
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'coop.sqlite'}"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _shared_secret_key(instance / "secret_key")
+    if not app.config.get("COOP_AUDIT_KEY_FILE"):
+        app.config["COOP_AUDIT_KEY_FILE"] = str(instance / "audit_signing_key")
     if not app.config.get("COOP_UPLOAD_FOLDER"):
         app.config["COOP_UPLOAD_FOLDER"] = str(instance / "uploads")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
@@ -79,6 +81,7 @@ def _shared_secret_key(path: Path) -> str:
 def _register_blueprints(app: Flask) -> None:
     from coop.admin import bp as admin_bp
     from coop.api import bp as api_bp
+    from coop.audit import bp as audit_bp
     from coop.auth import bp as auth_bp
     from coop.cases import bp as cases_bp
     from coop.dashboard import bp as dashboard_bp
@@ -98,3 +101,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(imports_bp, url_prefix="/imports")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(audit_bp, url_prefix="/audit")

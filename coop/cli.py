@@ -159,6 +159,11 @@ def _announce(host: str, port: int) -> None:
     click.echo(f"\ncoop is running at http://{shown_host}:{port}/\n\nDemo logins (user name / password):")
     for username, password, role in DEMO_LOGINS:
         click.echo(f"  {username:<10} {password}   ({role})")
+    roles = current_app.config["COOP_MFA_REQUIRED_ROLES"]
+    if current_app.config["COOP_REQUIRE_MFA"] or roles:
+        who = "everyone" if current_app.config["COOP_REQUIRE_MFA"] else " and ".join(roles)
+        click.echo(f"\nA second factor is required for {who}: at the first login coop shows a QR code (and its key)"
+                   "\nfor an authenticator app on your phone, then asks for the app's 6-digit code.")
     click.echo("\nStop it with Ctrl+C.", nl=True)
     sys.stdout.flush()
 
@@ -200,19 +205,133 @@ def audit():
     """The tamper-evident audit trail."""
 
 
-@audit.command("verify")
+@audit.command("checkpoint")
 @with_appcontext
-def audit_verify():
-    """Prove the audit trail is unaltered, or name the first altered record (exit code 1)."""
-    from coop.domain.audit import verify_chain
+def audit_checkpoint():
+    """Sign the trail's head now, store it and print it (keep the line: outside coop it proves the trail later)."""
+    from coop.auditing import signing_key, signing_key_path
+    from coop.domain.checkpoints import write_checkpoint
+    from coop.models import utcnow
 
-    report = verify_chain(db.session)
-    if report.intact:
-        click.echo(f"audit trail intact: {report.records} records")
-        return
-    click.echo(f"audit trail ALTERED: record {report.first_broken_id} does not match "
-               f"(the {report.records} records before it are intact)")
-    raise SystemExit(1)
+    checkpoint = write_checkpoint(db.session, signing_key(), utcnow(), "cli")
+    db.session.commit()
+    click.echo(checkpoint.to_line())
+    click.echo(f"# record {checkpoint.last_id}, {checkpoint.records} records; signed by {signing_key_path()}",
+               err=True)
+
+
+@audit.command("verify")
+@click.option("--checkpoint", "checkpoint_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A file of checkpoints (printed or e-mailed lines) the trail must still reach; repeatable.")
+@click.option("--public-key", "public_keys", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A public key (.pub) that may have signed them, besides this instance's.")
+@click.option("--entity", help="Compare only this row with its history, e.g. request:123 (skips the chain walk).")
+@click.option("--no-state", is_flag=True, help="Check the chain and checkpoints only, not the rows.")
+@click.option("--strict", is_flag=True, help="Fail on rows without any audit history too (inserted around coop, "
+                                             "or written before the trail or by a bulk load).")
+@with_appcontext
+def audit_verify(checkpoint_files, public_keys, entity, no_state, strict):
+    """Prove the audit trail unaltered and reaching every checkpoint, and every audited row in agreement with
+    its history; name what is not (exit code 1)."""
+    from pathlib import Path
+
+    from coop.auditing import verification_keys
+    from coop.database import read_only_session
+    from coop.domain.checkpoints import PROBLEMS, CheckpointProblem, parse_checkpoints, stored_checkpoints, verify_trail
+    from coop.domain.replay import UnknownEntity, check_state, parse_entity
+
+    sound = True
+    if entity:
+        try:
+            target = parse_entity(entity)
+        except UnknownEntity as problem:
+            raise click.BadParameter(str(problem), param_hint="--entity") from problem
+    else:
+        target = None
+        try:
+            given = [item for path in checkpoint_files for item in parse_checkpoints(Path(path).read_text())]
+        except CheckpointProblem as problem:
+            raise click.BadParameter(str(problem), param_hint="--checkpoint") from problem
+        stored = stored_checkpoints(db.session)
+        keys = verification_keys([Path(key) for key in public_keys])
+        db.session.rollback()  # what follows reads in sessions of its own, holding no lock
+        if no_state:
+            with read_only_session(db.engine) as session:
+                report = verify_trail(session, [*given, *stored], keys)
+        else:
+            # The chain walk and the comparison of rows each take minutes at a million requests: the walk runs in
+            # a child process meanwhile, on a core of its own.
+            walk = _in_child_process(verify_trail, [*given, *stored], keys)
+    if not no_state:
+        with read_only_session(db.engine) as session:
+            state = check_state(session, target, keep=0, on_discrepancy=lambda item: click.echo(f"ROW {item}"))
+    if target is None:
+        if not no_state:
+            report = walk()
+        if report.first_broken_id is None:
+            click.echo(f"audit trail intact: {report.records} records")
+        else:
+            sound = False
+            click.echo(f"audit trail ALTERED: record {report.first_broken_id} does not match "
+                       f"(the {report.records} records before it are intact)")
+        failed = [finding for finding in report.findings if not finding.holds]
+        click.echo(f"checkpoints: {len(report.findings) - len(failed)} of {len(report.findings)} reached "
+                   f"({len(given)} from files, {len(stored)} stored)")
+        for finding in failed:
+            sound = False
+            point = finding.checkpoint
+            click.echo(f"checkpoint of {point.at.isoformat()} (record {point.last_id}) FAILS: "
+                       f"{PROBLEMS[finding.problem]}")
+    if not no_state:
+        without = sum(state.unrecorded.values())
+        click.echo(f"rows against history: {state.rows} compared, {state.found} disagree"
+                   + (f", {without} without audit history" if without else ""))
+        for table, count in sorted(state.unrecorded.items()):
+            examples = ", ".join(map(str, state.unrecorded_examples[table]))
+            click.echo(f"  without history: {table}: {count} (e.g. {examples})")
+        sound = sound and state.agrees and not (strict and without)
+    if not sound:
+        raise SystemExit(1)
+
+
+def _in_child_process(function, *arguments):
+    """Start `function(session, *arguments)` in a forked process with connections of its own; returns a callable
+    that waits for its result (where fork is unavailable, the call simply runs when its result is asked for)."""
+    import multiprocessing
+
+    from coop.database import read_only_session
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        def later():
+            with read_only_session(db.engine) as session:
+                return function(session, *arguments)
+
+        return later
+    receiver, sender = multiprocessing.get_context("fork").Pipe(duplex=False)
+    engine = db.engine
+
+    def run():
+        engine.dispose(close=False)  # the parent's pooled connections are not this process's to use
+        try:
+            with read_only_session(engine) as session:
+                sender.send((True, function(session, *arguments)))
+        except Exception as error:  # noqa: BLE001  (handed to the parent, which raises it)
+            sender.send((False, repr(error)))
+        finally:
+            sender.close()
+
+    child = multiprocessing.get_context("fork").Process(target=run, daemon=True)
+    child.start()
+    sender.close()
+
+    def result():
+        succeeded, value = receiver.recv()
+        child.join()
+        if not succeeded:
+            raise click.ClickException(f"the chain walk failed: {value}")
+        return value
+
+    return result
 
 
 @click.group("figures")

@@ -12,6 +12,15 @@ import sqlite3
 from flask import has_request_context, request
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+# An execution option marking a connection that only reads (its SQLite transactions take no write lock).
+READ_ONLY = "coop_read_only"
+
+
+def read_only_session(engine: Engine) -> Session:
+    """A session for long reads that must not hold SQLite's write lock (it must not write)."""
+    return Session(engine.execution_options(**{READ_ONLY: True}))
 
 # Rows SQLite reads per index when `PRAGMA optimize` analyses a table (its recommended bound, a few ms each).
 ANALYSIS_LIMIT = 400
@@ -54,6 +63,10 @@ def configure_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
+        if connection.get_execution_options().get(READ_ONLY):
+            # A long reader (`coop audit verify`): WAL lets it read its snapshot while others write.
+            connection.exec_driver_sql("BEGIN")
+            return
         # A deferred transaction that reads then writes fails at once with SQLITE_BUSY_SNAPSHOT
         # when another connection wrote in between; taking the write lock up front lets it wait.
         # A page that only reads (GET) would then wait for every writer and every other reader, so it reads in a

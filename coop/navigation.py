@@ -20,6 +20,7 @@ MENU = [
     ("deadlines.rules", _l("Deadlines"), frozenset({Role.ADMIN})),
     ("imports.index", _l("Import"), frozenset({Role.OFFICER, Role.HEAD})),
     ("admin.users", _l("Administration"), frozenset({Role.ADMIN})),
+    ("audit.checkpoints", _l("Audit"), frozenset({Role.HEAD, Role.ADMIN})),
 ]
 
 
@@ -28,4 +29,7 @@ def main_navigation() -> list[tuple[str, str]]:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(main_navigation=main_navigation, role_label=role_label)
+    from coop.auth.second_factor import second_factor_required
+
+    app.jinja_env.globals.update(main_navigation=main_navigation, role_label=role_label,
+                                 second_factor_required=second_factor_required)

@@ -3,7 +3,7 @@
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, request
+from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -51,12 +51,42 @@ def load_user(cookie_id: str) -> User | None:
     return user
 
 
+# Endpoints a user who logged in with the password may reach before the second factor: the code, enrolment,
+# logging out, the language.
+BEFORE_SECOND_FACTOR = frozenset({"auth.second_factor_check", "auth.second_factor_setup", "auth.logout",
+                                  "main.set_language", "static"})
+
+
 def require_login():
     if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    return None
+    return require_second_factor()
+
+
+def require_second_factor():
+    """Send a user who has a second factor, or must have one, to it before anything else."""
+    from coop.auth.second_factor import passed_second_factor, second_factor_required
+
+    if request.endpoint in BEFORE_SECOND_FACTOR or passed_second_factor():
+        return None
+    if request.blueprint == "api" and "Authorization" in request.headers:
+        return None  # a personal token is the credential; coop.api.auth checks it
+    if current_user.has_second_factor:
+        target = url_for("auth.second_factor_check", next=_here())
+    elif second_factor_required(current_user):
+        target = url_for("auth.second_factor_setup")
+    else:
+        return None
+    if request.blueprint == "api":
+        abort(401)
+    return redirect(target)
+
+
+def _here() -> str | None:
+    """This page, to come back to after the second factor (only pages one can open again: GET)."""
+    return request.full_path.rstrip("?") if request.method == "GET" else None
 
 
 def set_security_headers(response):

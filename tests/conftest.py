@@ -138,6 +138,11 @@ def make_app(database_url: str, tmp_path, **overrides):
         "COOP_UPLOAD_FOLDER": str(tmp_path / "uploads"),
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": 1,  # nothing listens there: a test that wants mail starts its own server
+        "COOP_AUDIT_KEY_FILE": str(tmp_path / "audit_signing_key"),
+        "COOP_DAILY_CHECKPOINT": False,  # its e-mail would join the sweep tests' mailboxes
+        # The second factor is off for the tests' heads and admins; tests/test_second_factor.py turns it on.
+        "COOP_MFA_REQUIRED_ROLES": (),
+        "COOP_MFA_FOR_TOKENS": False,
     }
     settings.update(overrides)
     app = create_app(settings)

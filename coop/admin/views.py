@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 from coop.admin import bp
 from coop.admin.forms import UserForm
 from coop.domain.accounts import hash_password
+from coop.domain.second_factor import remove_second_factor
 from coop.extensions import db
 from coop.forms import page_status
 from coop.models import Role, User
@@ -72,3 +73,20 @@ def _apply(form: UserForm, user: User) -> None:
     except ValueError:
         abort(400)
     user.active = form.active.data
+
+
+@bp.post("/users/<int:user_id>/second-factor/reset")
+def reset_second_factor(user_id: int):
+    """For a user who lost their phone and recovery codes: they enrol again at their next login (audited: the
+    user's row records the change, with the administrator as its author)."""
+    user = db.get_or_404(User, user_id)
+    if not user.has_second_factor:
+        flash(_("%(name)s has no second factor to reset.", name=user.username), "info")
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    remove_second_factor(db.session, user)
+    db.session.commit()
+    if user.id == current_user.id:
+        return redirect(url_for("auth.login"))
+    flash(_("The second factor of %(name)s has been reset; their sessions have ended.", name=user.username),
+          "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))

@@ -1,6 +1,6 @@
 """The account's API tokens page: create a named token (shown once), list them, revoke one."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -50,9 +50,17 @@ def _tokens() -> list[ApiToken]:
                                    .order_by(ApiToken.revoked_at.is_not(None), ApiToken.id.desc())))
 
 
+def may_create_tokens() -> bool:
+    """Creating a token needs a session that passed the second factor (unless the setting turns this off)."""
+    from coop.auth.second_factor import passed_second_factor
+
+    return not current_app.config["COOP_MFA_FOR_TOKENS"] or passed_second_factor()
+
+
 def _render(form: TokenForm, new_token: str | None = None, created: ApiToken | None = None, status: int = 200):
     return render_template("api/tokens.html", form=form, tokens=_tokens(), now=utcnow(), new_token=new_token,
-                           created=created, scope_labels=SCOPE_LABELS, token_start=TOKEN_START), status
+                           created=created, scope_labels=SCOPE_LABELS, token_start=TOKEN_START,
+                           may_create=may_create_tokens()), status
 
 
 @bp.get("/")
@@ -63,6 +71,9 @@ def index():
 @bp.post("/")
 def create():
     form = TokenForm()
+    if not may_create_tokens():
+        form.form_errors.append(_("Creating an API token needs a login with the second factor: set it up first."))
+        return _render(form, status=403)
     if not form.validate_on_submit():
         return _render(form, status=400)
     try:

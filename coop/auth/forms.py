@@ -46,3 +46,17 @@ class ChangePasswordForm(CoopForm):
 
     def validate_new_password(self, field):
         validate_new_password(field.data, self._username)
+
+
+class SecondFactorForm(CoopForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=64)],
+                       description=_l("The 6 digits your authenticator app shows now, or one of your recovery codes."),
+                       render_kw={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false",
+                                  "autocapitalize": "off"})
+    submit = SubmitField(_l("Confirm"))
+
+
+class EnrolmentForm(CoopForm):
+    code = StringField(_l("Code from the app"), validators=[DataRequired(), Length(max=16)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True})
+    submit = SubmitField(_l("Turn on the second factor"))

@@ -39,7 +39,10 @@ def login():
         session.clear()  # a fresh session on login: nothing from before survives
         session.permanent = True
         login_user(user)
-        return redirect(safe_next_url(request.args.get("next")) or url_for("main.index"))
+        target = safe_next_url(request.args.get("next"))
+        if user.has_second_factor:
+            return redirect(url_for("auth.second_factor_check", next=target))
+        return redirect(target or url_for("main.index"))
     return render_template("auth/login.html", form=form), page_status(form)
 
 

@@ -10,19 +10,21 @@ import os
 import socket
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, time
 
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy import select
 
+from coop.auditing import signing_key
 from coop.database import optimize
 from coop.deadlines.panel import format_deadline_label, format_due
-from coop.domain import outbox, reminders
+from coop.domain import checkpoints, outbox, reminders
 from coop.extensions import db
 from coop.i18n import local_zone
 from coop.mail import MailSettings, deliver, message_domain
-from coop.models import ReminderKind, utcnow
+from coop.models import ReminderKind, Role, User, utcnow
 
 
 @dataclass
@@ -33,6 +35,7 @@ class SweepReport:
     delivered: int = 0
     retrying: int = 0
     refused: int = 0
+    checkpoint: bool = False  # the day's audit checkpoint was written
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -41,7 +44,8 @@ class SweepReport:
         if self.skipped:
             return "another sweep is running: nothing done"
         return (f"{self.reminders} reminders handed over, {self.queued} e-mails queued, {self.delivered} delivered, "
-                f"{self.retrying} to retry, {self.refused} refused")
+                f"{self.retrying} to retry, {self.refused} refused"
+                + (", audit checkpoint written" if self.checkpoint else ""))
 
 
 def sweeper_name() -> str:
@@ -73,6 +77,7 @@ def run_sweep(now: datetime | None = None, holder: str | None = None) -> SweepRe
             reminders.mark_sent(session, [item[0] for item in batch.items], message.id if message else None, now)
             report.reminders += len(batch.items)
             report.queued += int(message is not None)
+        report.checkpoint = daily_checkpoint(session, now, domain)
         claimed = outbox.claim_due_messages(session, now, holder)
         session.commit()
     except Exception:
@@ -93,6 +98,45 @@ def run_sweep(now: datetime | None = None, holder: str | None = None) -> SweepRe
     optimize(session.connection())  # the planner's statistics, kept fresh by the job that runs every minute
     session.commit()
     return report
+
+
+def daily_checkpoint(session, now: datetime, domain: str) -> bool:
+    """Once a day, from the digest hour: sign the audit trail's head and e-mail it to every head and
+    administrator, so that copies live outside coop. True when it was written now."""
+    config = current_app.config
+    zone = local_zone()
+    local = now.astimezone(zone)
+    if not config["COOP_DAILY_CHECKPOINT"] or local.hour < config.get("COOP_DIGEST_HOUR", reminders.DIGEST_HOUR):
+        return False
+    midnight = datetime.combine(local.date(), time(0), zone)
+    if checkpoints.checkpoint_written_since(session, midnight):
+        return False
+    try:
+        key = signing_key()
+    except OSError as error:  # the reminders must go out even if the key cannot be read
+        current_app.logger.error("audit checkpoint not written: %s", error)
+        return False
+    checkpoint = checkpoints.write_checkpoint(session, key, now, "sweep")
+    recipients = session.scalars(select(User).where(User.active.is_(True), User.email.is_not(None),
+                                                    User.role.in_([Role.HEAD, Role.ADMIN])).order_by(User.id))
+    for recipient in recipients:
+        subject, text, html = render_checkpoint_mail(recipient, checkpoint, now)
+        outbox.queue_message(session, f"checkpoint:{recipient.id}:{local.date().isoformat()}", recipient,
+                             recipient.email, subject, text, html, domain, now)
+    return True
+
+
+def render_checkpoint_mail(recipient: User, checkpoint: checkpoints.Checkpoint, now: datetime) -> tuple[str, ...]:
+    """The subject, text and HTML of the day's checkpoint e-mail, in the recipient's language."""
+    app = current_app._get_current_object()
+    language = recipient.locale or app.config["BABEL_DEFAULT_LOCALE"]
+    base_url = app.config.get("COOP_BASE_URL") or "http://localhost"
+    with app.test_request_context("/", base_url=base_url), force_locale(language):
+        subject = _("coop: audit checkpoint for %(date)s", date=now.astimezone(local_zone()).strftime("%d.%m.%Y"))
+        context = {"recipient": recipient, "checkpoint": checkpoint, "line": checkpoint.to_line(), "now": now,
+                   "url": url_for("audit.checkpoints", _external=True)}
+        return (subject, render_template("email/checkpoint.txt", **context),
+                render_template("email/checkpoint.html", **context))
 
 
 def render_batch(batch: reminders.MailBatch, now: datetime) -> tuple[str, str, str]:

@@ -27,7 +27,7 @@ AUDITED_TABLES = frozenset({
     "calendar_day", "api_token",
 })
 # Recorded as changed, never with their values.
-SECRET_FIELDS = frozenset({"password_hash", "session_token", "token_hash", "feed_token"})
+SECRET_FIELDS = frozenset({"password_hash", "session_token", "token_hash", "feed_token", "mfa_secret"})
 GENESIS = "0" * 64
 _CHAIN_LOCK_KEY = zlib.crc32(b"coop-audit-chain")
 
@@ -79,6 +79,13 @@ def digest_of(record: dict, previous_digest: str) -> str:
     content["at"] = _plain(content["at"].replace(tzinfo=None) if content["at"].tzinfo else content["at"])
     payload = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256((previous_digest + payload).encode()).hexdigest()
+
+
+def record_digest(row: AuditRecord, previous_digest: str) -> str:
+    """The digest a stored record should carry after `previous_digest`."""
+    return digest_of({"at": row.at, "actor_id": row.actor_id, "actor_name": row.actor_name, "via": row.via,
+                      "entity": row.entity, "entity_id": row.entity_id, "action": row.action,
+                      "changes": row.changes}, previous_digest)
 
 
 def _row_changes(obj, action: str, stored: dict) -> dict:
@@ -207,9 +214,7 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
         if not rows:
             return ChainReport(count, None)
         for row in rows:
-            record = {"at": row.at, "actor_id": row.actor_id, "actor_name": row.actor_name, "via": row.via,
-                      "entity": row.entity, "entity_id": row.entity_id, "action": row.action, "changes": row.changes}
-            if row.previous_digest != previous or digest_of(record, previous) != row.digest:
+            if row.previous_digest != previous or record_digest(row, previous) != row.digest:
                 return ChainReport(count, row.id)
             previous = row.digest
             count += 1

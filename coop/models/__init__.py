@@ -1,6 +1,6 @@
 """All models, imported here so that metadata and Alembic see every table."""
 
-from coop.models.audit import AuditRecord
+from coop.models.audit import AuditCheckpoint, AuditRecord
 from coop.models.base import Base, UTCDateTime, utcnow
 from coop.models.deadlines import (
     AdjustmentKind,
@@ -59,12 +59,13 @@ from coop.models.requests import (
     request_officer,
 )
 from coop.models.tokens import ApiToken, TokenScope
-from coop.models.user import LoginAttempt, Role, User
+from coop.models.user import LoginAttempt, RecoveryCode, Role, User
 
 __all__ = [
     "ALL_OFFICERS",
     "AdjustmentKind",
     "ApiToken",
+    "AuditCheckpoint",
     "AuditRecord",
     "Base",
     "CalendarDay",
@@ -102,6 +103,7 @@ __all__ = [
     "PartnerInstrument",
     "PartnerKind",
     "PartnerReference",
+    "RecoveryCode",
     "ReferenceCounter",
     "Reminder",
     "ReminderKind",

@@ -4,7 +4,7 @@ import enum
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, String
+from sqlalchemy import BigInteger, Enum, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coop.models.base import Base, utcnow
@@ -48,6 +48,11 @@ class User(Base):
     last_login_at: Mapped[datetime | None]
     # Optimistic locking: an administrator's edit names the version it started from.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # The second factor (TOTP, RFC 6238): the shared secret (base32), set when enrolment starts and confirmed
+    # by a first valid code (mfa_enabled_at); the last time step accepted, so that a code works only once.
+    mfa_secret: Mapped[str | None] = mapped_column(String(64))
+    mfa_enabled_at: Mapped[datetime | None]
+    mfa_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     # Flask-Login's protocol.
     @property
@@ -68,6 +73,11 @@ class User(Base):
     def revoke_sessions(self) -> None:
         """Sign this user out everywhere (logout, password change, deactivation)."""
         self.session_token = new_session_token()
+
+    @property
+    def has_second_factor(self) -> bool:
+        """Whether this user has a confirmed authenticator."""
+        return self.mfa_secret is not None and self.mfa_enabled_at is not None
 
     @property
     def is_admin(self) -> bool:
@@ -93,3 +103,17 @@ class LoginAttempt(Base):
     succeeded: Mapped[bool]
     attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    # "password" or "second_factor": failures of both count towards the same lock-out.
+    factor: Mapped[str] = mapped_column(String(16), default="password", server_default="password")
+
+
+class RecoveryCode(Base):
+    """A one-time code that stands in for the authenticator once (a lost phone); only its SHA-256 is kept."""
+
+    __tablename__ = "mfa_recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]

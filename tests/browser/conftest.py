@@ -40,7 +40,7 @@ def browser():
         browser.close()
 
 
-def browser_app(database_path: Path, tmp_path: Path):
+def browser_app(database_path: Path, tmp_path: Path, **settings):
     return create_app({
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database_path}",
         "SECRET_KEY": "browser-test",
@@ -48,6 +48,11 @@ def browser_app(database_path: Path, tmp_path: Path):
         "RATELIMIT_ENABLED": False,
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": 1,
+        "COOP_AUDIT_KEY_FILE": str(tmp_path / "audit_signing_key"),
+        # The second factor is off for the demo's head and admin; test_second_factor.py turns it on.
+        "COOP_MFA_REQUIRED_ROLES": (),
+        "COOP_MFA_FOR_TOKENS": False,
+        **settings,
     })
 
 
@@ -77,17 +82,23 @@ def demo_database(tmp_path_factory, worker_id) -> Path:
     return path
 
 
-def demo_app(demo_database: Path, tmp_path: Path):
+def demo_app(demo_database: Path, tmp_path: Path, **settings):
     """coop on a copy of the demo database, in the test's own folder."""
     database_path = tmp_path / "coop.sqlite"
     shutil.copyfile(demo_database, database_path)
-    return browser_app(database_path, tmp_path)
+    return browser_app(database_path, tmp_path, **settings)
 
 
 @pytest.fixture
-def live_app(demo_database, tmp_path):
-    """coop on a fresh SQLite database built by the real migrations, with the demo department loaded."""
-    return demo_app(demo_database, tmp_path)
+def live_settings():
+    """Settings a test module overrides for its live application (e.g. the second factor turned on)."""
+    return {}
+
+
+@pytest.fixture
+def live_app(demo_database, tmp_path, live_settings):
+    """coop on a copy of the demo database built by the real migrations, with the demo department loaded."""
+    return demo_app(demo_database, tmp_path, **live_settings)
 
 
 @pytest.fixture

@@ -42,4 +42,12 @@ def test_the_generator_writes_a_department_coop_can_read(tmp_path):
         trend = statistics.monthly_trend(session, statistics.StatisticsFilters(start=start, end=end),
                                          ZoneInfo("Asia/Almaty"))
         assert sum(month.sent + month.received for month in trend) > 0
+
+        # It writes the history coop would have written: the rows agree with it, none is without one.
+        from coop.domain.audit import verify_chain
+        from coop.domain.replay import check_state
+
+        assert counts["audit_record"] >= 400 and verify_chain(session).intact
+        state = check_state(session)
+        assert state.agrees and state.unrecorded == {} and state.rows == counts["audit_record"]
     engine.dispose()

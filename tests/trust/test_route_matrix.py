@@ -377,6 +377,16 @@ def _routes() -> dict[tuple[str, str], list[Probe]]:
         ("GET", "/"): [Probe("home", access(EVERYONE))],
         ("GET", "/account/password"): [Probe("page", access(EVERYONE))],
         ("POST", "/account/password"): [Probe("empty", access(EVERYONE), form={})],
+        # The second factor: nobody in the matrix has one (the setting requiring it is off in the tests), so the
+        # code page and the pages that manage an authenticator send them to enrolment.
+        ("GET", "/login/second-factor"): [Probe("no authenticator", access(EVERYONE, REDIRECT))],
+        ("POST", "/login/second-factor"): [Probe("no authenticator", access(EVERYONE, REDIRECT), form={})],
+        ("GET", "/account/second-factor"): [Probe("page", access(EVERYONE))],
+        ("GET", "/account/second-factor/setup"): [Probe("page", access(EVERYONE))],
+        ("POST", "/account/second-factor/setup"): [Probe("empty", access(EVERYONE, REFUSED_FORM), form={})],
+        ("POST", "/account/second-factor/recovery-codes"): [
+            Probe("no authenticator", access(EVERYONE, REDIRECT), form={})],
+        ("POST", "/account/second-factor/replace"): [Probe("no authenticator", access(EVERYONE, REDIRECT), form={})],
         ("GET", "/account/tokens/"): [Probe("page", access(EVERYONE))],
         ("POST", "/account/tokens/"): [Probe("empty", access(EVERYONE, REFUSED_FORM), form={})],
         ("POST", "/account/tokens/<int:token_id>/revoke"): [
@@ -417,6 +427,12 @@ def _routes() -> dict[tuple[str, str], list[Probe]]:
         ("POST", "/admin/users/<int:user_id>"): [
             Probe("without fields", admin_form, lambda world, role: {"user_id": fresh_user()}, form={})],
         ("GET", "/admin/users/new"): [Probe("page", admin_page)],
+        ("POST", "/admin/users/<int:user_id>/second-factor/reset"): [
+            Probe("fresh", admin_redirect, lambda world, role: {"user_id": fresh_user()}, form={})],
+        # The audit trail's checkpoints: heads and administrators.
+        ("GET", "/audit/"): [Probe("page", heads_page)],
+        ("POST", "/audit/verify"): [Probe("nothing pasted", heads_page, form={})],
+        ("POST", "/audit/checkpoint"): [Probe("now", access(HEADS, REDIRECT), form={})],
         # The form comes back with its errors and a 400, as every refused form does.
         ("POST", "/admin/users/new"): [Probe("empty", access(ADMINS, frozenset({400})), form={})],
         # The JSON API: a session works as a token does; nobody logged in gets a 401.
