@@ -9,7 +9,7 @@ bp = Blueprint("letters", __name__)
 @bp.record_once
 def register_helpers(state) -> None:
     """What the request's page and the reminders page show of the letters (their views stay as they are)."""
-    from coop.letters import labels, views
+    from coop.letters import labels
 
     state.app.jinja_env.globals.update(
         letters_of=views.letters_of, letter_for_deadline=views.letter_for_deadline,

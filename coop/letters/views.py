@@ -344,7 +344,8 @@ def numbering():
 def _uploaded_template(form: TemplateForm) -> tuple[bytes, str] | None:
     if not (form.file.data and getattr(form.file.data, "filename", "")):
         return None
-    content = form.file.data.stream.read(_template_limit() + 1)
+    with form.file.data.stream as stream:  # a large upload is spooled to a temporary file: close it now
+        content = stream.read(_template_limit() + 1)
     if len(content) > _template_limit():
         raise domain.LetterProblem("too_large")
     return content, form.file.data.filename

