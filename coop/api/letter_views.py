@@ -4,6 +4,7 @@ import io
 from urllib.parse import quote
 
 from flask import current_app, jsonify, request, send_file, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -105,8 +106,11 @@ def letters():
         query = query.where(Letter.kind == kind)
     if state := choice_argument("state", LetterState, problems):
         query = query.where(Letter.state == state)
-    if partner := request.args.get("partner", "").strip():
-        query = query.where(Partner.code == partner)
+    partner = request.args.get("partner", "")
+    if len(partner) > 32:
+        problems["partner"] = [_("At most %(max)d characters.", max=32)]
+    elif partner.strip():
+        query = query.where(Partner.code == partner.strip())
     for name, compare in (("dated_from", Letter.dated.__ge__), ("dated_to", Letter.dated.__le__)):
         if raw := request.args.get(name):
             try:

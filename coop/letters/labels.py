@@ -16,7 +16,7 @@ LETTER_KIND_LABELS = {
 LETTER_STATE_LABELS = {
     LetterState.DRAFTED: _l("Drafted"),
     LetterState.SIGNED: _l("Signed version uploaded"),
-    LetterState.SENT: _l("Sent"),
+    LetterState.SENT: _l("Recorded as sent"),
 }
 LANGUAGE_LABELS = {"ru": _l("Russian"), "en": _l("English"), "kk": _l("Kazakh")}
 
