@@ -66,8 +66,8 @@ class RegisterFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_from = DateField(_l("Dated from"), validators=[Optional()])
+    date_to = DateField(_l("Dated until"), validators=[Optional()])
     kind = SelectField(_l("Letter"), validators=[Optional()])
     state = SelectField(_l("State"), validators=[Optional()])
     partner = StringField(_l("Partner (code)"), validators=[Optional(), Length(max=32)], filters=[_strip])

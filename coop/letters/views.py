@@ -101,6 +101,7 @@ def _render_draft(item: CooperationRequest, form: DraftForm, status: int = 200, 
     return render_template(
         "letters/draft.html", item=item, form=form, kind=kind, language=language, template=template,
         gaps=_gaps(item, kind), checklist=checklist, problem=problem,
+        addressee=domain.addressee_of(item, language if language in domain.LANGUAGES else "en")[0],
         letters=domain.request_letters(db.session, item.id), number_preview=_number_preview()), status
 
 
