@@ -87,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     from coop.dashboard import bp as dashboard_bp
     from coop.deadlines import bp as deadlines_bp
     from coop.imports import bp as imports_bp
+    from coop.letters import bp as letters_bp
     from coop.main import bp as main_bp
     from coop.partners import bp as partners_bp
     from coop.requests import bp as requests_bp
@@ -99,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(deadlines_bp)  # reminders, deadline rules, calendars, iCalendar feeds
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
     app.register_blueprint(imports_bp, url_prefix="/imports")
+    app.register_blueprint(letters_bp, url_prefix="/letters")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(audit_bp, url_prefix="/audit")

@@ -108,10 +108,14 @@ def _seed_reference_data() -> str:
     from coop.domain.deadlines import seed_deadline_rules
 
     rules = seed_deadline_rules(db.session)  # the deadlines area: rules refer to the request types just seeded
+    from coop.domain.letter_texts import seed_letter_templates
+    from coop.models import utcnow
+
+    templates = seed_letter_templates(db.session, utcnow())  # the letters area
     db.session.commit()
     return ("Reference data: added {countries} countries, {providers} providers, {legal_bases} legal bases, "
             "{request_types} request types, {instruments} partner instruments, {contacts} contacts.").format(**added) \
-        + f" Deadline rules: added {rules}."
+        + f" Deadline rules: added {rules}. Letter templates: added {templates}."
 
 
 @click.command()

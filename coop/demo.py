@@ -19,6 +19,7 @@ from coop.domain import figures
 from coop.domain.accounts import hash_password
 from coop.domain.deadlines import mark_enquiry_sent, recompute_all, seed_deadline_rules
 from coop.domain.identifiers import IdentifierError, describe, parse_identifier
+from coop.domain.letter_texts import seed_letter_templates
 from coop.domain.reference_data import seed_reference_data
 from coop.domain.requests import change_status, create_request
 from coop.domain.workflow import FINAL
@@ -156,6 +157,7 @@ class PlannedCase:
 def load_demo_data(session: Session, now: datetime | None = None) -> str:
     """Fill an empty database with the demo department; return what was done, in one line."""
     seed_reference_data(session)
+    seed_letter_templates(session, now or utcnow())  # the letters area
     if session.scalar(select(func.count(User.id))):
         session.commit()
         return "The database already has users: demo data not loaded."

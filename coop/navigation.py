@@ -17,6 +17,7 @@ MENU = [
     ("cases.index", _l("Cases"), ALL_ROLES),
     ("partners.index", _l("Partners"), ALL_ROLES),
     ("deadlines.reminder_list", _l("Reminders"), frozenset({Role.OFFICER, Role.HEAD})),
+    ("letters.register", _l("Letters"), ALL_ROLES),
     ("deadlines.rules", _l("Deadlines"), frozenset({Role.ADMIN})),
     ("imports.index", _l("Import"), frozenset({Role.OFFICER, Role.HEAD})),
     ("admin.users", _l("Administration"), frozenset({Role.ADMIN})),

@@ -15,6 +15,7 @@ from flask_babel.speaklater import LazyString
 
 from coop.api.errors import invalid
 from coop.api.fields import MAX_ID, Field, object_schema
+from coop.api.letter_representations import LETTER_SCHEMA, draft_fields
 from coop.api.representations import (
     DEADLINE_SCHEMA,
     DOCUMENT_SCHEMA,
@@ -41,6 +42,8 @@ from coop.models import (
     Direction,
     DocumentKind,
     IdentifierKind,
+    LetterKind,
+    LetterState,
     PartnerKind,
     ReminderState,
     Status,
@@ -121,6 +124,11 @@ STATUS_FIELDS = [
     Field("partner_reference", "string", _l("A reference number the partner gave."), max_length=120),
     Field("occurred_on", "date", _l("When it happened, if not today.")),
 ]
+LETTER_DRAFT_FIELDS = draft_fields(
+    _l("Which letter: preservation, assistance, emergency, status_enquiry, extension or reply (the request's type "
+       "decides which fit)."),
+    _l("ru, en or kk; default: the first language the partner accepts that a template exists in, else English."),
+    _l("Draft even though the record lacks checklist items (they are listed when refused)."))
 
 
 NOTE_FIELDS = [
@@ -205,6 +213,15 @@ DEADLINE_FILTERS = [
     _query("overdue", {"type": "boolean"}, _l("Only open deadlines already past (true), or all others (false).")),
     _query("due_from", _DATE, _l("Due on or after this day (Almaty time).")),
     _query("due_to", _DATE, _l("Due on or before this day.")),
+    *_page_parameters(50),
+]
+LETTER_FILTERS = [
+    _query("kind", {"type": "string", "enum": [item.value for item in LetterKind]}, _l("Only letters of this kind.")),
+    _query("state", {"type": "string", "enum": [item.value for item in LetterState]}, _l("Only letters in this "
+                                                                                        "state.")),
+    _query("partner", {"type": "string", "maxLength": 32}, _l("Partner's code.")),
+    _query("dated_from", _DATE, _l("Dated on or after this day.")),
+    _query("dated_to", _DATE, _l("Dated on or before this day.")),
     *_page_parameters(50),
 ]
 PARTNER_FILTERS = [
@@ -436,11 +453,40 @@ OPERATIONS = {
             "type": "integer", "description": _l("How many reminders were marked done.")}}},
             _l("Done.")), 403: None, 404: None},
     },
+    "request_letters": {
+        "tags": ["letters"], "summary": _l("List a request's letters"),
+        "description": _l("The letters drafted for the request, the latest first, with their outgoing numbers."),
+        "parameters": [REQUEST_ID],
+        "responses": {200: _json(_items(LETTER_SCHEMA), _l("The request's letters.")), 404: None},
+    },
+    "draft_letter": {
+        "tags": ["letters"], "summary": _l("Draft a letter"),
+        "description": _l("Fills the template of the letter from the request, gives it the next outgoing number "
+                          "and keeps it as a document of the request; the answer is the .docx. Refused, with the "
+                          "list, while the record lacks checklist items, unless accept_gaps is true."),
+        "parameters": [REQUEST_ID],
+        "requestBody": _body(LETTER_DRAFT_FIELDS),
+        "responses": {201: {"description": _l("The drafted letter (.docx)."), "content": {
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {
+                "schema": {"type": "string", "format": "binary"}}},
+            "headers": {"Location": {"description": _l("The request's letters in the API."),
+                                     "schema": {"type": "string"}},
+                        "X-Letter-Number": {"description": _l("The outgoing number (percent-encoded)."),
+                                            "schema": {"type": "string"}}}},
+            403: None, 404: None, 422: None},
+    },
+    "letters": {
+        "tags": ["letters"], "summary": _l("The outgoing register"),
+        "description": _l("Every letter of the requests the caller may see, the latest first."),
+        "parameters": LETTER_FILTERS,
+        "responses": {200: _json(page_schema(LETTER_SCHEMA), _l("A page of the register."))},
+    },
 }
 
 TAGS = [
     {"name": "requests", "description": _l("Requests")},
     {"name": "deadlines", "description": _l("Deadlines and reminders")},
+    {"name": "letters", "description": _l("Letters")},
     {"name": "partners", "description": _l("Partners")},
     {"name": "reference", "description": _l("Reference lists")},
     {"name": "caller", "description": _l("The caller and this description")},

@@ -30,6 +30,7 @@ from coop.models.figures import (
     StatusTally,
 )
 from coop.models.imports import ImportBatch, ImportState
+from coop.models.letters import Letter, LetterKind, LetterNumbering, LetterState, LetterTemplate
 from coop.models.outbox import OutboxMessage, OutboxState
 from coop.models.partners import (
     ContactRole,
@@ -90,6 +91,11 @@ __all__ = [
     "ImportState",
     "LegalBasis",
     "LegalBasisKind",
+    "Letter",
+    "LetterKind",
+    "LetterNumbering",
+    "LetterState",
+    "LetterTemplate",
     "LoginAttempt",
     "Measure",
     "MonthlyKindTally",

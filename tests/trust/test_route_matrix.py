@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from functools import cache
 from hashlib import sha256
 from itertools import count
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -27,6 +28,8 @@ from coop.deadlines.feeds import issue_feed_token
 from coop.domain.deadlines import seed_deadline_rules
 from coop.domain.documents import store_upload
 from coop.domain.identifiers import parse_identifier
+from coop.domain.letter_texts import builtin_docx
+from coop.domain.letters import draft_letter, store_template
 from coop.domain.requests import add_identifier, add_note, add_partner_reference, attach_document, change_status
 from coop.domain.requests import create_request as create_cooperation_request
 from coop.domain.tokens import issue_token
@@ -45,6 +48,7 @@ from coop.models import (
     ImportBatch,
     ImportState,
     LegalBasisKind,
+    LetterKind,
     OutboxMessage,
     OutboxState,
     PartnerContact,
@@ -96,6 +100,9 @@ class World:
     contact_id: int
     instrument_id: int
     batch_id: int  # the officer's finished import
+    letter_id: int  # drafted for the open request
+    restricted_letter_id: int
+    template_id: int
 
 
 def _document(session, item, actor, name: str, content: bytes, folder) -> int:
@@ -173,13 +180,19 @@ def build_world(session, upload_folder) -> World:
                         file_format="csv", state=ImportState.IMPORTED, report={}, created_at=now)
     session.add_all([day, message, contact, instrument, batch])
     session.flush()
+    template = store_template(session, LetterKind.ASSISTANCE, "ru", builtin_docx(LetterKind.ASSISTANCE, "ru"),
+                              "Built in", None, now, builtin=True)
+    letter, secret_letter = (draft_letter(session, item, person, LetterKind.ASSISTANCE, "ru", now,
+                                          ZoneInfo("Asia/Almaty"), upload_folder, accept_gaps=True)
+                             for item, person in ((opened, officer), (restricted, insider)))
     return World(
         users={OFFICER: officer.id, INSIDER: insider.id, HEAD: head.id, ADMIN: admin.id},
         open_id=opened.id, incoming_id=incoming.id, restricted_id=restricted.id,
         restricted_reference=restricted.reference, case_id=case.id, meta_id=meta.id, country_id=germany.id,
         basis_id=basis.id, type_id=disclosure.id, document_id=document, restricted_document_id=secret_document,
         deadline_id=deadline, restricted_deadline_id=secret_deadline, rule_id=rule, contact_id=contact.id,
-        instrument_id=instrument.id, batch_id=batch.id,
+        instrument_id=instrument.id, batch_id=batch.id, letter_id=letter.id,
+        restricted_letter_id=secret_letter.id, template_id=template.id,
     )
 
 
@@ -353,6 +366,13 @@ def both_requests(expected_open: dict, make_values: Callable[[str], Callable], *
             Probe("restricted", restricted, make_values("restricted"), **probe)]
 
 
+def letter_of(request: str):
+    def values(world: World, role: str) -> dict:
+        return {"letter_id": world.restricted_letter_id if request == "restricted" else world.letter_id}
+
+    return values
+
+
 def constant(**values):
     return lambda world, role: values
 
@@ -468,6 +488,34 @@ def _routes() -> dict[tuple[str, str], list[Probe]]:
             Probe("of another request", access((), hidden=EVERYONE),
                   lambda world, role: {"request_id": world.open_id, "document_id": world.restricted_document_id})],
         ("POST", "/api/v1/requests/<int:request_id>/status"): both_requests(api_edit, on, json={}),
+        ("GET", "/api/v1/requests/<int:request_id>/letters"): both_requests(api_read, on),
+        ("POST", "/api/v1/requests/<int:request_id>/letters"): both_requests(api_edit, on, json={}),
+        ("GET", "/api/v1/letters"): [Probe("register", api_read)],
+        # Letters: everyone reads those of the requests they see, officers and heads draft and send them,
+        # administrators keep the templates and the numbering.
+        ("GET", "/letters/"): [Probe("register", access(EVERYONE))],
+        ("GET", "/letters/<int:letter_id>"): both_requests(access(EVERYONE), letter_of),
+        ("GET", "/letters/<int:letter_id>/print"): both_requests(access(EVERYONE), letter_of),
+        # Without a file, and unsigned: refused with the form's message.
+        ("POST", "/letters/<int:letter_id>/final"): both_requests(access(EDITORS, REFUSED_FORM), letter_of,
+                                                                  form={}),
+        ("POST", "/letters/<int:letter_id>/send"): both_requests(access(EDITORS, REFUSED_FORM), letter_of, form={}),
+        ("GET", "/letters/request/<int:request_id>/draft"): both_requests(access(EDITORS), on),
+        ("POST", "/letters/request/<int:request_id>/draft"): both_requests(access(EDITORS, REFUSED_FORM), on,
+                                                                           form={}),
+        # The open request's clock awaits an answer: no letter answers its reminder.
+        ("POST", "/letters/deadline/<int:deadline_id>/draft"): both_requests(
+            access(EDITORS, HIDDEN), deadline_of, form={}),
+        ("GET", "/letters/templates"): [Probe("page", access(ADMINS))],
+        ("GET", "/letters/templates/new"): [Probe("page", access(ADMINS))],
+        ("POST", "/letters/templates/new"): [Probe("empty", access(ADMINS, REFUSED_FORM), form={})],
+        ("GET", "/letters/templates/<int:template_id>"): [
+            Probe("page", access(ADMINS), of_world(template_id="template_id"))],
+        ("POST", "/letters/templates/<int:template_id>"): [
+            Probe("empty", access(ADMINS, REFUSED_FORM), of_world(template_id="template_id"), form={})],
+        ("GET", "/letters/templates/<int:template_id>/file"): [
+            Probe("file", access(ADMINS), of_world(template_id="template_id"))],
+        ("POST", "/letters/numbering"): [Probe("empty", access(ADMINS, REFUSED_FORM), form={})],
         # Reminders, deadlines, calendars.
         ("GET", "/calendar"): [Probe("page", access(EVERYONE))],
         ("GET", "/calendar/<token>.ics"): [
@@ -739,7 +787,8 @@ def check(department: Department, method: str, rule, probe: Probe, role: str) ->
     path, response, changed = call(department, method, rule, probe, role)
     expected = probe.expected[role]
     status = response.status_code
-    body = response.get_data(as_text=True) if not response.is_streamed else ""
+    # Binary downloads (a .docx) are read as text too: the secret must not be in them either.
+    body = response.get_data().decode("utf-8", "replace") if not response.is_streamed else ""
     where = f"{role} {method} {path} ({probe.name}): {status}"
     problems = []
     api = path.startswith("/api/")
