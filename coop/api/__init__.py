@@ -69,4 +69,5 @@ def check_call():
     refuse_unknown_arguments()
 
 
-from coop.api import deadline_views, letter_views, request_parts, request_views, views  # noqa: E402,F401  (registers the routes)
+# Importing the view modules registers their routes.
+from coop.api import deadline_views, letter_views, request_parts, request_views, views  # noqa: E402,F401
