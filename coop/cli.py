@@ -105,6 +105,9 @@ def _seed_reference_data() -> str:
     from coop.domain.deadlines import seed_deadline_rules
 
     rules = seed_deadline_rules(db.session)  # the deadlines area: rules refer to the request types just seeded
+    from coop.domain.reference_translations import fill_kazakh_texts
+
+    fill_kazakh_texts(db.session.connection())  # rows seeded before they had Kazakh texts
     db.session.commit()
     return ("Reference data: added {countries} countries, {providers} providers, {legal_bases} legal bases, "
             "{request_types} request types, {instruments} partner instruments, {contacts} contacts.").format(**added) \
