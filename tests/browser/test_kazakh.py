@@ -106,13 +106,13 @@ class KazakhCheck:
         self.found: dict[str, list[str]] = {}
         self.pages = 0
 
-    def __call__(self, page, name: str) -> None:
-        page.wait_for_load_state("load")
+    def __call__(self, page, name: str, screenshot: bool = False) -> None:
         expect(page.locator("html")).to_have_attribute("lang", "kk")
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"kk-{name}.png"), full_page=True)
+        if screenshot:  # the main pages, to look at: Kazakh words run long
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / f"kk-{name}.png"), full_page=True)
         text = COMMAND.sub("coop", page.evaluate(PAGE_TEXT))
-        shown = [phrase for phrase, pattern in self.phrases if pattern.search(text)]
+        shown = [phrase for phrase, pattern in self.phrases if phrase in text and pattern.search(text)]
         if shown:
             self.found[name] = shown
         self.pages += 1
@@ -155,11 +155,11 @@ def test_a_kazakh_speaking_officer_works_a_case_through_and_every_page_speaks_ka
     page.goto("/login")
     page.get_by_test_id("lang-kk").click()
     expect(page.get_by_test_id("language-switch").locator("button")).to_have_text(["KK", "RU", "EN"])
-    check(page, "login")
+    check(page, "login", screenshot=True)
     log_in(page, "aigerim", PASSWORD)
     expect(page.locator("h1")).to_contain_text("Қош келдіңіз, Әйгерім Нұрланқызы")
     page.get_by_test_id("lang-kk").click()  # chosen again once logged in: saved as her language
-    check(page, "home")
+    check(page, "home", screenshot=True)
 
     # 1. The case.
     page.get_by_role("link", name="Істер", exact=True).click()
@@ -177,7 +177,7 @@ def test_a_kazakh_speaking_officer_works_a_case_through_and_every_page_speaks_ka
 
     # 2. A preservation request to Meta for the Instagram account, drafted from the case's page.
     page.get_by_test_id("new-outgoing").click()
-    check(page, "request-form")
+    check(page, "request-form", screenshot=True)
     form = page.get_by_test_id("request-form")
     form.locator("input[name=title]").fill("@fake_shop_astana Instagram аккаунтының деректерін сақтау")
     form.locator("select[name=request_type_id]").select_option(label=names["preservation_provider"])
@@ -214,7 +214,7 @@ def test_a_kazakh_speaking_officer_works_a_case_through_and_every_page_speaks_ka
     expect(page.locator(".request-badges [data-status]")).to_have_text(labels[Status.AWAITING_APPROVAL])
     check(page, "request-awaiting-approval")
 
-    # 4. The head's browser asks for Kazakh itself; she approves, then looks at the dashboard.
+    # 4. The head's browser asks for Kazakh itself; he approves, then looks at the dashboard and the report.
     head_context = browser.new_context(base_url=live_server, locale="kk-KZ", viewport={"width": 1366, "height": 860})
     head = head_context.new_page()
     head.set_default_timeout(10_000)
@@ -222,10 +222,14 @@ def test_a_kazakh_speaking_officer_works_a_case_through_and_every_page_speaks_ka
         log_in(head, "bastyk", PASSWORD)
         approvals = head.get_by_test_id("approvals")
         expect(approvals).to_contain_text(assistance)
-        check(head, "head-home")
+        check(head, "head-home", screenshot=True)
         approvals.get_by_role("link", name=assistance).click()
         move(head, Status.APPROVED, reason="Бекітемін. Орталық орган арқылы жіберілсін.")
         expect(head.locator(".request-badges [data-status]")).to_have_text(labels[Status.APPROVED])
+        for path, name in (("/dashboard/", "dashboard"), ("/dashboard/partners/US", "scorecard"),
+                           ("/dashboard/report", "monthly-report")):
+            head.goto(path)
+            check(head, name, screenshot=name != "scorecard")
     finally:
         head_context.close()
 
@@ -233,7 +237,7 @@ def test_a_kazakh_speaking_officer_works_a_case_through_and_every_page_speaks_ka
     page.goto(request_url)
     move(page, Status.SENT, channel="central_authority", partner_reference="CRM-182-77816")
     expect(page.get_by_test_id("partner-references")).to_contain_text("CRM-182-77816")
-    check(page, "request-sent")
+    check(page, "request-sent", screenshot=True)
     page.goto(f"/deadlines/request/{request_url.rstrip('/').rsplit('/', 1)[-1]}")
     check(page, "request-deadlines")
     page.goto(request_url)
@@ -247,12 +251,12 @@ def test_a_kazakh_speaking_officer_works_a_case_through_and_every_page_speaks_ka
     # 6. The case, the list and the officer's own pages.
     page.goto(case_url)
     expect(page.locator("[data-testid=partner-group][data-partner=US]")).to_contain_text(preservation)
-    check(page, "case-with-requests")
+    check(page, "case-with-requests", screenshot=True)
     page.goto("/requests/")
     page.get_by_test_id("request-filters").locator("input[name=case]").fill(CASE_NUMBER)
     page.get_by_test_id("request-filters").get_by_role("button", name="Қолдану").click()
     expect(page.get_by_test_id("result-count")).to_have_text("Табылған сұрау салулар: 2")
-    check(page, "request-list")
+    check(page, "request-list", screenshot=True)
     for path, name in (("/reminders", "reminders"), ("/calendar", "calendar"), ("/partners/", "partners"),
                        ("/partners/legal-bases", "legal-bases"), ("/partners/request-types", "request-types"),
                        ("/account/tokens/", "tokens"), ("/account/password", "password")):
@@ -260,26 +264,15 @@ def test_a_kazakh_speaking_officer_works_a_case_through_and_every_page_speaks_ka
         check(page, name)
     page.goto("/partners/")
     page.get_by_role("link", name=names["US"], exact=True).first.click()
-    check(page, "partner-country")
+    check(page, "partner-country", screenshot=True)
     page.goto("/partners/?kind=provider")
     page.get_by_role("link", name=names["meta"], exact=True).first.click()
-    check(page, "partner-provider")
+    check(page, "partner-provider", screenshot=True)
     page.goto("/partners/legal-bases")
     page.locator("[data-testid=legal-bases-table] a, table a").first.click()
     check(page, "legal-basis")
 
-    # 7. The head's dashboard, scorecard and monthly report; the administrator's pages.
-    head_context = browser.new_context(base_url=live_server, locale="kk-KZ", viewport={"width": 1366, "height": 860})
-    head = head_context.new_page()
-    head.set_default_timeout(10_000)
-    try:
-        log_in(head, "bastyk", PASSWORD)
-        for path, name in (("/dashboard/", "dashboard"), ("/dashboard/partners/US", "scorecard"),
-                           ("/dashboard/report", "monthly-report")):
-            head.goto(path)
-            check(head, name)
-    finally:
-        head_context.close()
+    # 7. The administrator's pages.
     admin_context = browser.new_context(base_url=live_server, locale="kk-KZ", viewport={"width": 1366, "height": 860})
     admin = admin_context.new_page()
     admin.set_default_timeout(10_000)
@@ -291,7 +284,7 @@ def test_a_kazakh_speaking_officer_works_a_case_through_and_every_page_speaks_ka
                            ("/admin/calendar-days", "admin-calendar"), ("/admin/outbox", "admin-outbox"),
                            ("/partners/new?kind=provider", "admin-new-provider"), ("/imports/", "imports")):
             admin.goto(path)
-            check(admin, name)
+            check(admin, name, screenshot=name in ("admin-users", "admin-deadline-rules"))
     finally:
         admin_context.close()
 
