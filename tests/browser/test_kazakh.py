@@ -171,7 +171,7 @@ def test_a_kazakh_speaking_officer_works_a_case_through_and_every_page_speaks_ka
     page.fill("input[name=offence]", "ҚР ҚК 190-бабы 2-бөлігінің 4-тармағы — АТ пайдаланып алаяқтық")
     page.fill("textarea[name=summary]", "Жоқ iPhone үшін алдын ала төлем, 14 жәбірленуші.")
     page.get_by_role("button", name="Сақтау").click()
-    expect(page.locator(".flash-success")).to_contain_text(f"{CASE_NUMBER} іс құрылды.")
+    expect(page.locator(".flash-success")).to_contain_text(f"№ {CASE_NUMBER} іс құрылды.")
     case_url = page.url
     check(page, "case")
 
