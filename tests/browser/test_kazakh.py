@@ -33,10 +33,12 @@ CASE_NUMBER = "269900000000077"
 ANSWER_PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 COMMAND = re.compile(r"\bcoop(?: [a-z][a-z-]*)+")  # "coop reminders sweep" is a command, typed as it is
 SHORTEST_PHRASE = 6  # shorter catalogue strings ("Дело", "Edit") also occur inside longer words and names
-# The visible text and the words shown on hover or read aloud, without blocks that hold data in other languages.
+# The visible text and the words shown on hover or read aloud, without blocks that hold data in other languages
+# and without monospaced codes (references, field names, enum values), which are typed as they are.
 PAGE_TEXT = """() => {
   const body = document.body.cloneNode(true);
-  body.querySelectorAll('.ref-text, [lang]:not([lang=kk]), script, style, [hidden]').forEach(node => node.remove());
+  body.querySelectorAll('.ref-text, [lang]:not([lang=kk]), .mono, script, style, [hidden]')
+    .forEach(node => node.remove());
   const attributes = [...body.querySelectorAll('[placeholder], [title], [aria-label]')].map(node =>
     [node.getAttribute('placeholder'), node.getAttribute('title'), node.getAttribute('aria-label')].join('\\n'));
   document.body.appendChild(body); body.style.display = 'block';
@@ -259,7 +261,7 @@ def test_a_kazakh_speaking_officer_works_a_case_through_and_every_page_speaks_ka
     check(page, "request-list", screenshot=True)
     for path, name in (("/reminders", "reminders"), ("/calendar", "calendar"), ("/partners/", "partners"),
                        ("/partners/legal-bases", "legal-bases"), ("/partners/request-types", "request-types"),
-                       ("/account/tokens/", "tokens"), ("/account/password", "password")):
+                       ("/account/tokens/", "tokens"), ("/account/password", "password"), ("/api/v1/docs", "api-docs")):
         page.goto(path)
         check(page, name)
     page.goto("/partners/")
