@@ -26,7 +26,8 @@ class Config:
     SECRET_KEY = os.environ.get("COOP_SECRET_KEY")
 
     BABEL_DEFAULT_LOCALE = os.environ.get("COOP_DEFAULT_LANGUAGE", "ru")
-    COOP_LANGUAGES = ("ru", "en")
+    # In the order the language switch shows them: the state language first.
+    COOP_LANGUAGES = ("kk", "ru", "en")
     # Deadlines are computed on the server in this zone, never in the browser's.
     COOP_TIMEZONE = os.environ.get("COOP_TIMEZONE", "Asia/Almaty")
     BABEL_DEFAULT_TIMEZONE = COOP_TIMEZONE

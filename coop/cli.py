@@ -108,6 +108,9 @@ def _seed_reference_data() -> str:
     from coop.domain.deadlines import seed_deadline_rules
 
     rules = seed_deadline_rules(db.session)  # the deadlines area: rules refer to the request types just seeded
+    from coop.domain.reference_translations import fill_kazakh_texts
+
+    fill_kazakh_texts(db.session.connection())  # rows seeded before they had Kazakh texts
     from coop.domain.letter_texts import seed_letter_templates
     from coop.models import utcnow
 

@@ -136,10 +136,11 @@ PARTNER_DETAIL_SCHEMA = _object(
 
 def request_type_json(request_type: RequestType) -> dict:
     return {"id": request_type.id, "code": request_type.code, "name_ru": request_type.name_ru,
-            "name_en": request_type.name_en}
+            "name_en": request_type.name_en, "name_kk": request_type.name_kk}
 
 
-REQUEST_TYPE_BRIEF_SCHEMA = _object({"id": INTEGER, "code": STRING, "name_ru": STRING, "name_en": STRING})
+REQUEST_TYPE_BRIEF_SCHEMA = _object({"id": INTEGER, "code": STRING, "name_ru": STRING, "name_en": STRING,
+                                     "name_kk": NULLABLE_STRING})
 
 
 def request_type_full_json(request_type: RequestType) -> dict:
@@ -160,7 +161,8 @@ REQUEST_TYPE_SCHEMA = _object(REQUEST_TYPE_BRIEF_SCHEMA["properties"] | {
 
 
 def legal_basis_json(basis: LegalBasis) -> dict:
-    return {"id": basis.id, "code": basis.code, "name_ru": basis.name_ru, "name_en": basis.name_en}
+    return {"id": basis.id, "code": basis.code, "name_ru": basis.name_ru, "name_en": basis.name_en,
+            "name_kk": basis.name_kk}
 
 
 LEGAL_BASIS_BRIEF_SCHEMA = REQUEST_TYPE_BRIEF_SCHEMA

@@ -36,7 +36,10 @@ def login():
             return render_template("auth/login.html", form=form), 400
         user.last_login_at = now
         db.session.commit()
-        session.clear()  # a fresh session on login: nothing from before survives
+        language = session.get("language")
+        session.clear()  # a fresh session on login: nothing from before survives but the language shown
+        if language:
+            session["language"] = language  # until the user's own saved choice, if any, takes over
         session.permanent = True
         login_user(user)
         target = safe_next_url(request.args.get("next"))

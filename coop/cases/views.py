@@ -3,6 +3,7 @@
 from collections import defaultdict
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -149,7 +150,7 @@ def detail(case_id: int):
         by_partner[item.partner].append(item)
     return render_template(
         "cases/detail.html", case=the_case, requests=requests,
-        by_partner=sorted(by_partner.items(), key=lambda pair: pair[0].name_ru),
+        by_partner=sorted(by_partner.items(), key=lambda pair: pair[0].name(str(get_locale()))),
         references=_visible_references(requests),
         followed_by=_followed_by(requests),
         shared=shared_identifiers(requests),

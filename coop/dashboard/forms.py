@@ -10,6 +10,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import Optional, Regexp, ValidationError
 
+from coop.domain.reference_data import name_in
 from coop.domain.statistics import StatisticsFilters, period_of_local_days
 from coop.extensions import db
 from coop.labels import DIRECTION_LABELS, PARTNER_KIND_LABELS
@@ -61,11 +62,12 @@ class DashboardFilterForm(FlaskForm):
         self.partner_kind.choices = [any_choice, *[SelectChoice(k.value, label) for k, label in
                                                    PARTNER_KIND_LABELS.items()]]
         language = str(get_locale() or "ru")
-        types = db.session.execute(select(RequestType.id, RequestType.name_ru, RequestType.name_en)
+        types = db.session.execute(select(RequestType.id, RequestType.name_ru, RequestType.name_en,
+                                          RequestType.name_kk)
                                    .order_by(RequestType.sort_order, RequestType.id)).all()
         self.request_type.choices = [any_choice, *[
-            SelectChoice(str(type_id), (name_en if language == "en" and name_en else name_ru))
-            for type_id, name_ru, name_en in types]]
+            SelectChoice(str(type_id), name_in(language, name_ru, name_en, name_kk))
+            for type_id, name_ru, name_en, name_kk in types]]
         officers = db.session.execute(select(User.id, User.full_name)
                                       .where(User.role.in_([Role.OFFICER, Role.HEAD]))
                                       .order_by(User.full_name, User.id)).all()

@@ -13,6 +13,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, aliased
 
 from coop.domain import statistics
+from coop.domain.reference_data import name_in
 from coop.domain.request_search import next_deadline_column, parse_filters, search_requests
 from coop.domain.statistics import STAGES, StatisticsFilters, officer_names_column
 from coop.labels import DIRECTION_LABELS, PARTNER_KIND_LABELS, status_label, urgency_label
@@ -170,8 +171,10 @@ def request_list(session: Session, user: User, args: Mapping[str, str], now: dat
         request.reference, request.direction,
         of_request(request_type.name_ru, request_type, request.request_type_id),
         of_request(request_type.name_en, request_type, request.request_type_id),
+        of_request(request_type.name_kk, request_type, request.request_type_id),
         of_request(partner.name_ru, partner, request.partner_id),
         of_request(partner.name_en, partner, request.partner_id),
+        of_request(partner.name_kk, partner, request.partner_id),
         request.title, request.status, request.urgency, of_request(case.number, case, request.case_id),
         officer_names_column(), request.created_at, request.sent_at, request.acknowledged_at, request.answered_at,
         request.closed_at, next_deadline_column(), maintain_column_froms=True,
@@ -181,16 +184,15 @@ def request_list(session: Session, user: User, args: Mapping[str, str], now: dat
               _("Closed"), _("Next deadline")]
 
     def rows():
-        english = language == "en"
         # Labels translated once, not once per row: a million rows would otherwise spend seconds in gettext.
         directions = {direction: str(label) for direction, label in DIRECTION_LABELS.items()}
         statuses = {status: status_label(status) for status in Status}
         urgencies = {urgency: urgency_label(urgency) for urgency in Urgency}
         for row in _streamed(session, statement):
-            (reference, direction, type_ru, type_en, partner_ru, partner_en, title, status, urgency, case_number,
-             officers, created, sent, acknowledged, answered, closed, deadline) = row
-            yield [reference, directions[direction], (type_en if english else None) or type_ru,
-                   (partner_en if english else None) or partner_ru, title, statuses[status],
+            (reference, direction, type_ru, type_en, type_kk, partner_ru, partner_en, partner_kk, title, status,
+             urgency, case_number, officers, created, sent, acknowledged, answered, closed, deadline) = row
+            yield [reference, directions[direction], name_in(language, type_ru, type_en, type_kk),
+                   name_in(language, partner_ru, partner_en, partner_kk), title, statuses[status],
                    urgencies[urgency], case_number, officers, created, sent, acknowledged, answered, closed,
                    deadline]
 

@@ -136,6 +136,8 @@ class RuleForm(CoopForm):
                               filters=[_strip])
     advice_en = TextAreaField(_l("What to do (English)"), validators=[Optional(), Length(max=1000)],
                               filters=[_strip])
+    advice_kk = TextAreaField(_l("What to do (Kazakh)"), validators=[Optional(), Length(max=1000)],
+                              filters=[_strip])
     note = TextAreaField(_l("Source of the figures"), validators=[Optional(), Length(max=2000)], filters=[_strip])
     active = BooleanField(_l("Active"), default=True)
     # The rule's version when the form was opened: an edit made meanwhile by someone else is not overwritten.
@@ -144,9 +146,9 @@ class RuleForm(CoopForm):
     def __init__(self, *args, editing: DeadlineRule | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.editing = editing
-        english = str(get_locale()) == "en"
+        language = str(get_locale())
         types = db.session.scalars(select(RequestType).order_by(RequestType.sort_order, RequestType.code))
-        self.request_type.choices = [SelectChoice(item.code, f"{item.code} — {item.name('en' if english else 'ru')}")
+        self.request_type.choices = [SelectChoice(item.code, f"{item.code} — {item.name(language)}")
                                      for item in types]
         bases = db.session.scalars(select(LegalBasis).order_by(LegalBasis.code))
         self.legal_basis.choices = [SelectChoice("", _l("Any legal basis"))] + [
@@ -174,6 +176,7 @@ class RuleForm(CoopForm):
         self.extension_amount.data, self.max_extensions.data = rule.extension_amount, rule.max_extensions
         self.reminders.data = ", ".join(rule.reminders or [])
         self.advice_ru.data, self.advice_en.data, self.note.data = rule.advice_ru, rule.advice_en, rule.note
+        self.advice_kk.data = rule.advice_kk
         self.active.data = rule.active
 
     def _needs_length(self) -> bool:
@@ -250,7 +253,8 @@ class RuleForm(CoopForm):
             "stop_event": StopEvent(self.stop_event.data), "pauses": bool(self.pauses.data),
             "extension_amount": self.extension_amount.data, "max_extensions": self.max_extensions.data or 0,
             "reminders": self.parsed_reminders, "advice_ru": self.advice_ru.data or None,
-            "advice_en": self.advice_en.data or None, "note": self.note.data or None, "active": bool(self.active.data),
+            "advice_en": self.advice_en.data or None, "advice_kk": self.advice_kk.data or None,
+            "note": self.note.data or None, "active": bool(self.active.data),
         }
 
 
@@ -293,13 +297,12 @@ class PartnerCalendarDayForm(CoopForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.working.choices = [SelectChoice("0", _l("A day off")), SelectChoice("1", _l("A working day"))]
-        english = str(get_locale()) == "en"
+        language = str(get_locale())
         countries = db.session.scalars(select(Partner).where(Partner.kind == PartnerKind.COUNTRY,
-                                                             Partner.code != KAZAKHSTAN)
-                                       .order_by(Partner.name_en if english else Partner.name_ru)).all()
-        self.partner.choices = [SelectChoice("", _l("— choose —"))] + [
-            SelectChoice(partner.code, f"{partner.name('en' if english else 'ru')} ({partner.code})")
-            for partner in countries]
+                                                             Partner.code != KAZAKHSTAN)).all()
+        self.partner.choices = [SelectChoice("", _l("— choose —"))] + sorted(
+            (SelectChoice(partner.code, f"{partner.name(language)} ({partner.code})") for partner in countries),
+            key=lambda choice: choice.label)
         self.found_partner: Partner | None = None
 
     def validate_partner(self, field):

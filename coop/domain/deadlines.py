@@ -799,6 +799,7 @@ class DefaultRule:
     partner: str | None = None
     advice_ru: str | None = None
     advice_en: str | None = None
+    advice_kk: str | None = None
     note: str | None = None
 
 
@@ -808,12 +809,15 @@ DEFAULT_RULES: tuple[DefaultRule, ...] = (
                 stop_event=P.CONFIRMED,
                 advice_ru="Партнёр не подтвердил обеспечение сохранности: свяжитесь с контактным пунктом 24/7.",
                 advice_en="The partner has not confirmed the preservation: contact its 24/7 point.",
+                advice_kk="Әріптес деректердің сақталуын қамтамасыз етуді растаған жоқ: 24/7 байланыс пунктімен "
+                          "хабарласыңыз.",
                 note="DOMAIN.md: напомнить, если нет подтверждения в течение 3 дней."),
     DefaultRule("preservation_state", K.PRESERVATION_EXPIRY, S.CONFIRMED, 60,
                 reminders=("D-21", "D-14", "D-7", "D-3", "D+1 head"), stop_event=P.FOLLOW_UP_SENT,
                 extension_amount=60, max_extensions=1,
                 advice_ru="Направьте запрос о правовой помощи или попросите продлить срок сохранности.",
                 advice_en="Send the request for assistance or ask for an extension.",
+                advice_kk="Құқықтық көмек туралы сұрау салу жіберіңіз немесе сақтау мерзімін ұзартуды сұраңыз.",
                 note="Конвенция ООН, ст. 42; Будапештская конвенция, ст. 29: не менее 60 дней. Продление — "
                      "значение coop по умолчанию."),
     DefaultRule("preservation_provider", K.PRESERVATION_EXPIRY, S.CONFIRMED, 90,
@@ -821,63 +825,78 @@ DEFAULT_RULES: tuple[DefaultRule, ...] = (
                 extension_amount=90, max_extensions=1,
                 advice_ru="Продлите сохранение у провайдера или направьте официальный запрос (legal process).",
                 advice_en="Extend the preservation or send legal process.",
+                advice_kk="Провайдерде сақтауды ұзартыңыз немесе ресми сұрау салу (legal process) жіберіңіз.",
                 note="Политика провайдера: 90 дней и одно продление на 90 дней."),
     DefaultRule("traffic_disclosure", K.ANSWER_EXPECTED, S.SENT, 7, reminders=("S+3", "S+7"), pauses=True,
                 advice_ru="Уточните у партнёра ход исполнения запроса.",
                 advice_en="Ask the partner how the request is progressing.",
+                advice_kk="Әріптестен сұрау салудың орындалу барысын анықтаңыз.",
                 note="Конвенция ООН, ст. 43; Будапештская конвенция, ст. 30."),
     DefaultRule("emergency_state", K.ANSWER_EXPECTED, S.SENT, 24, U.HOURS, reminders=("S+4h", "S+8h", "S+24h head"),
                 pauses=True,
                 advice_ru="Экстренный запрос: свяжитесь с контактным пунктом 24/7 партнёра.",
                 advice_en="Emergency request: call the partner's 24/7 point.",
+                advice_kk="Шұғыл сұрау салу: әріптестің 24/7 байланыс пунктімен хабарласыңыз.",
                 note="Конвенция ООН, ст. 41; Второй протокол, ст. 9–10: часы, а не дни."),
     DefaultRule("emergency_provider", K.ANSWER_EXPECTED, S.SENT, 8, U.HOURS, reminders=("S+2h", "S+8h", "S+24h head"),
                 pauses=True,
                 advice_ru="Экстренный запрос: напомните провайдеру через его экстренный канал.",
                 advice_en="Emergency request: chase the provider through its emergency channel.",
+                advice_kk="Шұғыл сұрау салу: провайдерге оның шұғыл арнасы арқылы еске салыңыз.",
                 note="Политика провайдера: цель — 8 часов (угроза жизни или тяжкого вреда)."),
     DefaultRule("direct_disclosure", K.ANSWER_EXPECTED, S.SENT, 30, reminders=("S+14", "S+30", "S+60"), pauses=True,
                 advice_ru="Запросите статус; через 60 дней рассмотрите официальный запрос о правовой помощи.",
                 advice_en="Ask for the status; after 60 days consider formal mutual legal assistance.",
+                advice_kk="Мәртебесін сұраңыз; 60 күннен кейін өзара құқықтық көмек туралы ресми сұрау салуды "
+                          "қарастырыңыз.",
                 note="Политика провайдера: ответ в течение 30 дней."),
     DefaultRule("mla_outgoing", K.ANSWER_EXPECTED, S.REQUESTED_DATE, reminders=("D-7", "D+1"), pauses=True,
                 advice_ru="Срок, который мы просили, подходит: уточните статус у центрального органа.",
                 advice_en="The date we asked for is near: ask the central authority for the status.",
+                advice_kk="Біз сұраған мерзім жақындап қалды: орталық органнан мәртебесін анықтаңыз.",
                 note="Договорного срока нет: дата, которую мы просили, с обоснованием."),
     DefaultRule("mla_outgoing", K.STATUS_ENQUIRY, S.SENT, 30, reminders=("D+0",), pauses=True, series=(60, 90),
                 repeat_every=60,
                 advice_ru="Направьте запрос о ходе исполнения.",
                 advice_en="Send a status enquiry.",
+                advice_kk="Орындалу барысы туралы сұрау салу жіберіңіз.",
                 note="Запросы о ходе исполнения: +30, +60, +90 дней, затем каждые 60."),
     DefaultRule("mla_outgoing", K.HEAD_REVIEW, S.SENT, 180, reminders=("D+0 head",), pauses=True,
                 advice_ru="Ответа нет полгода: решите, как добиваться исполнения.",
                 advice_en="No answer for six months: decide how to pursue the request.",
+                advice_kk="Жарты жыл бойы жауап жоқ: сұрау салудың орындалуына қалай қол жеткізуді шешіңіз.",
                 note="Руководитель уведомляется через 180 дней."),
     DefaultRule("realtime_collection", K.AUTHORISATION_END, S.ENTERED, reminders=("D-7", "D-2", "D+1 head"),
                 stop_event=P.NONE,
                 advice_ru="Продлите санкцию или прекратите сбор данных.",
                 advice_en="Renew the authorisation or stop the collection.",
+                advice_kk="Санкцияны ұзартыңыз немесе деректерді жинауды тоқтатыңыз.",
                 note="Конвенция ООН, ст. 45–46: до окончания внутренней санкции."),
     DefaultRule("mla_incoming", K.EXECUTION_DEADLINE, S.RECEIVED, 30, U.WORKING_DAYS,
                 reminders=("D-10", "D-3", "D+1 head"),
                 advice_ru="Отказ или отсрочка — только с указанием причин и после консультаций с запрашивающим "
                           "государством.",
                 advice_en="A refusal or postponement needs reasons and consultation with the requesting state first.",
+                advice_kk="Бас тарту немесе кейінге қалдыру — тек себептерін көрсете отырып және сұрау салушы "
+                          "мемлекетпен консультациялардан кейін.",
                 note="Внутренний срок исполнения, установленный департаментом: 30 рабочих дней."),
     DefaultRule("joint_investigation", K.AGREEMENT_END, S.ENTERED, reminders=("D-30", "D+1 head"),
                 stop_event=P.NONE,
                 advice_ru="Решите, продлевать ли соглашение о совместной следственной группе.",
                 advice_en="Decide whether to extend the joint investigation team agreement.",
+                advice_kk="Бірлескен тергеу тобы туралы келісімді ұзарту-ұзартпауды шешіңіз.",
                 note="Конвенция ООН, ст. 48; Второй протокол, ст. 12."),
     DefaultRule("extradition_transfer", K.TIME_LIMIT, S.ENTERED, reminders=("D-14", "D-3", "D+1 head"),
                 stop_event=P.NONE,
                 advice_ru="Проверьте соблюдение договорного или национального срока.",
                 advice_en="Check that the treaty or national time limit is kept.",
+                advice_kk="Шартта немесе ұлттық заңда белгіленген мерзімнің сақталуын тексеріңіз.",
                 note="Конвенция ООН, ст. 37–39: сроки по договору или закону, вносятся по делу."),
     DefaultRule("freezing_confiscation", K.ORDER_EXPIRY, S.ENTERED, reminders=("D-14", "D+1 head"),
                 stop_event=P.NONE,
                 advice_ru="Срок ареста истекает: продлите его или подготовьте решение о конфискации.",
                 advice_en="The freeze order expires: renew it or prepare the confiscation.",
+                advice_kk="Тыйым салу мерзімі бітіп келеді: оны ұзартыңыз немесе тәркілеу туралы шешім дайындаңыз.",
                 note="Конвенция ООН, ст. 49–52."),
 )
 
@@ -907,7 +926,7 @@ def seed_deadline_rules(session: Session, defaults: Sequence[DefaultRule] = DEFA
             repeat_every=default.repeat_every, stop_event=default.stop_event, pauses=default.pauses,
             extension_amount=default.extension_amount, max_extensions=default.max_extensions,
             reminders=list(default.reminders), advice_ru=default.advice_ru, advice_en=default.advice_en,
-            note=default.note, active=True))
+            advice_kk=default.advice_kk, note=default.note, active=True))
         known.add(key)
         added += 1
     session.flush()

@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from zoneinfo import available_timezones
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coop.models.partners import (
@@ -34,6 +34,19 @@ from coop.models.partners import (
 SEED_FILE = Path(__file__).resolve().parent.parent / "seed" / "reference_data.toml"
 NAME_LANGUAGES = ("ru", "en", "kk")
 DEFAULT_WEEKEND = "6,7"  # ISO weekdays: Saturday and Sunday
+
+
+def name_in(language: str, name_ru: str | None, name_en: str | None = None, name_kk: str | None = None) -> str:
+    """The name in `language`, falling back to the Russian one (the department's working language)."""
+    return {"en": name_en, "kk": name_kk}.get(language) or name_ru or ""
+
+
+def name_column(model, language: str):
+    """The SQL expression of a row's name in `language`, falling back to Russian: for sorting by name."""
+    column = getattr(model, f"name_{language}", None)
+    if language == "ru" or column is None:
+        return model.name_ru
+    return column if language == "en" else func.coalesce(column, model.name_ru)  # name_en is never empty
 
 
 class Channel(enum.StrEnum):

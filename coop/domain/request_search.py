@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from coop.domain.access import visible_requests
 from coop.domain.identifiers import IdentifierError, parse_identifier
+from coop.domain.reference_data import name_column
 from coop.domain.text_search import contains_text, unicode_lower
 from coop.domain.workflow import FINAL, MAIN_PATH, SIDE_EXITS
 from coop.models import (
@@ -393,8 +394,8 @@ def _sort_column(key: str, language: str):
     return {
         "reference": request.reference,
         "title": unicode_lower(request.title),
-        "partner": Partner.name_en if language == "en" else Partner.name_ru,
-        "type": RequestType.name_en if language == "en" else RequestType.name_ru,
+        "partner": name_column(Partner, language),
+        "type": name_column(RequestType, language),
         "status": case(*[(request.status == status, rank) for status, rank in _STATUS_ORDER.items()], else_=99),
         "urgency": case(*[(request.urgency == urgency, rank) for urgency, rank in _URGENCY_ORDER.items()], else_=9),
         "case": Case.number,

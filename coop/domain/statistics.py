@@ -20,6 +20,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
+from coop.domain.reference_data import name_in
 from coop.domain.workflow import FINAL
 from coop.models import (
     ALL_OFFICERS,
@@ -217,13 +218,14 @@ class PartnerOpenRow:
     code: str
     name_ru: str
     name_en: str
+    name_kk: str | None
     kind: PartnerKind
     stages: dict[str, int]
     total: int
     overdue: int
 
     def name(self, language: str) -> str:
-        return self.name_en if language == "en" and self.name_en else self.name_ru
+        return name_in(language, self.name_ru, self.name_en, self.name_kk)
 
 
 def open_by_partner(session: Session, filters: StatisticsFilters, kind: PartnerKind, now: datetime,
@@ -244,7 +246,7 @@ def open_by_partner(session: Session, filters: StatisticsFilters, kind: PartnerK
     )
     # The number of partners comes with the page (a window over the grouped rows): one pass, not two.
     rows = session.execute(
-        select(grouped, Partner.code, Partner.name_ru, Partner.name_en, Partner.kind,
+        select(grouped, Partner.code, Partner.name_ru, Partner.name_en, Partner.name_kk, Partner.kind,
                func.count().over().label("partners"))
         .join(Partner, Partner.id == grouped.c.partner_id)
         .order_by(grouped.c.total.desc(), Partner.code)
@@ -256,7 +258,7 @@ def open_by_partner(session: Session, filters: StatisticsFilters, kind: PartnerK
         return open_by_partner(session, filters, kind, now, _page_bounds(page, per_page, total), per_page)
     total = rows[0].partners if rows else 0
     overdue = _overdue_by_partner(session, filters, now, [row.partner_id for row in rows])
-    items = [PartnerOpenRow(row.partner_id, row.code, row.name_ru, row.name_en, row.kind,
+    items = [PartnerOpenRow(row.partner_id, row.code, row.name_ru, row.name_en, row.name_kk, row.kind,
                             {stage: getattr(row, stage) for stage in STAGES}, row.total, overdue.get(row.partner_id, 0))
              for row in rows]
     return Page(items, max(1, page), per_page, total)
@@ -306,18 +308,19 @@ class RequestRow:
     partner_code: str
     partner_name_ru: str
     partner_name_en: str
+    partner_name_kk: str | None
     officers: str | None
     at: datetime | None  # the date the list is about (deadline, submission ...)
     kind: str | None = None  # the deadline's kind, for deadline lists
 
     def partner_name(self, language: str) -> str:
-        return self.partner_name_en if language == "en" and self.partner_name_en else self.partner_name_ru
+        return name_in(language, self.partner_name_ru, self.partner_name_en, self.partner_name_kk)
 
 
 def _request_row_columns():
     request = CooperationRequest
     return [request.id, request.reference, request.title, request.status, request.direction,
-            Partner.code, Partner.name_ru, Partner.name_en, officer_names_column()]
+            Partner.code, Partner.name_ru, Partner.name_en, Partner.name_kk, officer_names_column()]
 
 
 def awaiting_approval_select(filters: StatisticsFilters) -> Select:
@@ -525,10 +528,11 @@ class ResponseTimes:
     code: str | None = None
     name_ru: str | None = None
     name_en: str | None = None
+    name_kk: str | None = None
     kind: PartnerKind | None = None
 
     def name(self, language: str) -> str:
-        return (self.name_en if language == "en" and self.name_en else self.name_ru) or ""
+        return name_in(language, self.name_ru, self.name_en, self.name_kk)
 
 
 # What the partner's clock measures, in calendar days: from sending to the acknowledgement, and to the reply
@@ -660,7 +664,7 @@ def response_times_by_partner(session: Session, filters: StatisticsFilters, page
     total = session.scalar(select(func.count()).select_from(replied))
     page = _page_bounds(page, per_page, total)
     partners = session.execute(
-        select(Partner.id, Partner.code, Partner.name_ru, Partner.name_en, Partner.kind)
+        select(Partner.id, Partner.code, Partner.name_ru, Partner.name_en, Partner.name_kk, Partner.kind)
         .join(replied, replied.c.partner_id == Partner.id)
         .order_by(replied.c.replies.desc(), Partner.code)
         .limit(per_page).offset((page - 1) * per_page)
@@ -672,7 +676,8 @@ def response_times_by_partner(session: Session, filters: StatisticsFilters, page
     figures = {metric: tally_percentiles(session, tally, measure, tally.partner_id, conditions)
                for metric, measure in METRICS.items()}
     items = [ResponseTimes(row.id, _durations(figures["acknowledge"].get(row.id)),
-                           _durations(figures["answer"].get(row.id)), row.code, row.name_ru, row.name_en, row.kind)
+                           _durations(figures["answer"].get(row.id)), row.code, row.name_ru, row.name_en, row.name_kk,
+                           row.kind)
              for row in partners]
     return Page(items, page, per_page, total)
 
@@ -741,9 +746,10 @@ class Refusal:
     reason: str | None
     request_type_ru: str
     request_type_en: str
+    request_type_kk: str | None = None
 
     def request_type(self, language: str) -> str:
-        return self.request_type_en if language == "en" and self.request_type_en else self.request_type_ru
+        return name_in(language, self.request_type_ru, self.request_type_en, self.request_type_kk)
 
 
 def refusals(session: Session, filters: StatisticsFilters, page: int = 1, per_page: int = 10) -> Page:
@@ -762,7 +768,7 @@ def refusals(session: Session, filters: StatisticsFilters, page: int = 1, per_pa
     shown = select(request.id).where(*conditions).order_by(*latest_first).limit(per_page).offset((page - 1) * per_page)
     rows = session.execute(
         select(request.id, request.reference, request.title, func.coalesce(request.answered_at, request.closed_at),
-               reason, RequestType.name_ru, RequestType.name_en)
+               reason, RequestType.name_ru, RequestType.name_en, RequestType.name_kk)
         .join(RequestType, RequestType.id == request.request_type_id)
         .where(request.id.in_(shown))
         .order_by(*latest_first)

@@ -41,7 +41,7 @@ def import_group():
               help="Correct the guessed mapping of one column (FIELD empty: ignore the column). Repeatable.")
 @click.option("--type", "default_type", default=None, help="Code of the request type for rows that name none.")
 @click.option("--dry-run", is_flag=True, help="Check every row against the rules and report; write nothing.")
-@click.option("--language", type=click.Choice(["ru", "en"]), default=None,
+@click.option("--language", type=click.Choice(["kk", "ru", "en"]), default=None,
               help="Language of the report (default: coop's default language).")
 @with_appcontext
 def import_requests(path: Path, username: str, mapping_file: Path | None, overrides: tuple[str, ...],

@@ -104,6 +104,7 @@ class DeadlineRule(Base):
     reminders: Mapped[list] = mapped_column(JSON, default=list)
     advice_ru: Mapped[str | None] = mapped_column(Text)  # what the officer should do when reminded
     advice_en: Mapped[str | None] = mapped_column(Text)
+    advice_kk: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)  # where the figure comes from
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -115,7 +116,8 @@ class DeadlineRule(Base):
     partner: Mapped[Partner | None] = relationship()
 
     def advice(self, language: str) -> str | None:
-        return (self.advice_en if language == "en" else None) or self.advice_ru
+        """The advice in `language` ("ru", "en", "kk"), falling back to Russian."""
+        return (getattr(self, f"advice_{language}", None) if language != "ru" else None) or self.advice_ru
 
     def __repr__(self) -> str:
         return f"<DeadlineRule {self.scope_key}>"

@@ -117,13 +117,19 @@ class LegalBasis(Base):
     kind: Mapped[LegalBasisKind] = mapped_column(enum_column(LegalBasisKind))
     name_ru: Mapped[str] = mapped_column(String(300))
     name_en: Mapped[str] = mapped_column(String(300))
+    name_kk: Mapped[str | None] = mapped_column(String(300))
     articles: Mapped[str | None] = mapped_column(Text)  # the articles that matter, e.g. "40 MLA; 42 preservation"
     adopted_on: Mapped[date | None]
-    notes: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)  # in Russian, the department's working language
+    notes_kk: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(default=True)
 
     def name(self, language: str) -> str:
         return getattr(self, f"name_{language}", None) or self.name_ru
+
+    def notes_in(self, language: str) -> str | None:
+        """The notes in Kazakh for a Kazakh reader when they exist, else the Russian ones."""
+        return (self.notes_kk if language == "kk" else None) or self.notes
 
 
 class PartnerInstrument(Base):
@@ -152,15 +158,21 @@ class RequestType(Base):
     code: Mapped[str] = mapped_column(String(64), unique=True)  # e.g. "preservation_provider"
     name_ru: Mapped[str] = mapped_column(String(300))
     name_en: Mapped[str] = mapped_column(String(300))
+    name_kk: Mapped[str | None] = mapped_column(String(300))
     direction: Mapped[Direction] = mapped_column(enum_column(Direction))
     # None: either kind of partner.
     partner_kind: Mapped[PartnerKind | None] = mapped_column(enum_column(PartnerKind))
     # Requests of this type state that a formal request will follow (preservation).
     is_preservation: Mapped[bool] = mapped_column(default=False)
     is_emergency: Mapped[bool] = mapped_column(default=False)
-    description: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)  # in Russian, the department's working language
+    description_kk: Mapped[str | None] = mapped_column(Text)
     sort_order: Mapped[int] = mapped_column(default=100)
     active: Mapped[bool] = mapped_column(default=True)
 
     def name(self, language: str) -> str:
         return getattr(self, f"name_{language}", None) or self.name_ru
+
+    def description_in(self, language: str) -> str | None:
+        """The description in Kazakh for a Kazakh reader when it exists, else the Russian one."""
+        return (self.description_kk if language == "kk" else None) or self.description

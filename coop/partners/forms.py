@@ -27,6 +27,7 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 from coop.domain.reference_data import (
     holiday_weekends,
     known_time_zones,
+    name_column,
     parse_languages,
     parse_weekdays,
     split_codes,
@@ -254,7 +255,7 @@ class InstrumentForm(CoopForm):
         self._partner = partner
         self.editing = editing
         language = str(get_locale())
-        name = LegalBasis.name_en if language == "en" else LegalBasis.name_ru
+        name = name_column(LegalBasis, language)
         bases = db.session.scalars(select(LegalBasis).where(LegalBasis.active.is_(True)).order_by(name))
         self.legal_basis_id.choices = [SelectChoice(basis.id, basis.name(language)) for basis in bases]
         if editing is not None and editing.legal_basis_id not in {c.value for c in self.legal_basis_id.choices}:
@@ -282,11 +283,14 @@ class LegalBasisForm(CoopForm):
     kind = SelectField(_l("Kind"))
     name_ru = StringField(_l("Name in Russian"), validators=[DataRequired(), Length(max=300)], filters=[_strip])
     name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=300)], filters=[_strip])
+    name_kk = StringField(_l("Name in Kazakh"), validators=[Length(max=300)], filters=[_strip])
     articles = TextAreaField(_l("Key articles"), filters=[_strip],
                              description=_l("The articles officers cite, e.g. 40 mutual legal assistance; "
                                             "42 preservation."))
     adopted_on = DateField(_l("Adopted or signed on"), validators=[Optional()])
     notes = TextAreaField(_l("Notes"), filters=[_strip])
+    notes_kk = TextAreaField(_l("Notes in Kazakh"), filters=[_strip],
+                             description=_l("Shown to readers who chose Kazakh; empty: they see the notes above."))
     active = BooleanField(_l("Active (offered when creating requests)"), default=True)
 
     def __init__(self, *args, editing: LegalBasis | None = None, **kwargs):
@@ -313,11 +317,15 @@ class RequestTypeForm(CoopForm):
                                       "Cannot be changed later: deadline rules refer to it."))
     name_ru = StringField(_l("Name in Russian"), validators=[DataRequired(), Length(max=300)], filters=[_strip])
     name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=300)], filters=[_strip])
+    name_kk = StringField(_l("Name in Kazakh"), validators=[Length(max=300)], filters=[_strip])
     direction = SelectField(_l("Direction"))
     partner_kind = SelectField(_l("Partner"))
     is_preservation = BooleanField(_l("Preservation (a formal request must follow)"))
     is_emergency = BooleanField(_l("Emergency (clock in hours)"))
     description = TextAreaField(_l("Description"), filters=[_strip])
+    description_kk = TextAreaField(_l("Description in Kazakh"), filters=[_strip],
+                                   description=_l("Shown to readers who chose Kazakh; empty: they see the "
+                                                  "description above."))
     sort_order = IntegerField(_l("Position in lists"), default=100,
                               validators=[DataRequired(), NumberRange(min=0, max=10000)])
     active = BooleanField(_l("Active (offered when creating requests)"), default=True)

@@ -6,6 +6,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from coop.domain.reference_data import name_column
 from coop.extensions import db
 from coop.forms import page_status
 from coop.models import (
@@ -38,7 +39,7 @@ def legal_bases():
 @bp.get("/legal-bases/<int:basis_id>")
 def legal_basis(basis_id: int):
     basis = db.get_or_404(LegalBasis, basis_id)
-    name = Partner.name_en if _language() == "en" else Partner.name_ru
+    name = name_column(Partner, _language())
     parties = db.session.execute(
         select(PartnerInstrument, Partner).join(Partner, PartnerInstrument.partner_id == Partner.id)
         .where(PartnerInstrument.legal_basis_id == basis.id).order_by(name)
@@ -57,6 +58,7 @@ def edit_legal_basis(basis_id: int | None = None):
         form.populate_obj(target)
         target.kind = LegalBasisKind(form.kind.data)
         target.articles, target.notes = target.articles or None, target.notes or None
+        target.name_kk, target.notes_kk = target.name_kk or None, target.notes_kk or None
         db.session.add(target)
         db.session.commit()
         flash(_("Legal basis %(name)s has been saved.", name=target.name(_language())), "success")
@@ -83,6 +85,7 @@ def edit_request_type(type_id: int | None = None):
         target.direction = Direction(form.direction.data)
         target.partner_kind = PartnerKind(form.partner_kind.data) if form.partner_kind.data else None
         target.description = target.description or None
+        target.name_kk, target.description_kk = target.name_kk or None, target.description_kk or None
         db.session.add(target)
         db.session.commit()
         flash(_("Request type %(name)s has been saved.", name=target.name(_language())), "success")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from coop.addresses import page_argument
 from coop.domain.access import visible_requests
 from coop.domain.partners import RequestCounts, partner_search, request_counts
-from coop.domain.reference_data import EditConflict, known_time_zones, split_codes, update_partner
+from coop.domain.reference_data import EditConflict, known_time_zones, name_column, split_codes, update_partner
 from coop.domain.response_times import response_times
 from coop.extensions import db
 from coop.forms import page_status
@@ -66,7 +66,7 @@ def index():
         kind = ""
     if text:
         query = query.where(partner_search(text))
-    name = Partner.name_en if _language() == "en" else Partner.name_ru
+    name = name_column(Partner, _language())
     page = db.paginate(query.order_by(Partner.active.desc(), Partner.kind.desc(), name),
                        page=page_argument(), per_page=PARTNERS_PER_PAGE, error_out=False)
     counts = request_counts(db.session, visible_requests(current_user), [partner.id for partner in page.items])

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
 
+from coop.domain.reference_data import name_column
 from coop.domain.request_search import (
     PAGE_SIZES,
     FilterProblem,
@@ -75,9 +76,10 @@ def _problem_message(problem: FilterProblem) -> str:
 
 def _filter_choices(filters) -> dict:
     """The options of the filter bar's selects: partners, types, officers and cases, four small queries."""
+    language = str(get_locale())
     partners = db.session.scalars(
         select(Partner).where(or_(Partner.active.is_(True), Partner.code == filters.partner))
-        .order_by(Partner.kind.desc(), Partner.name_ru)  # providers first: most requests go to them
+        .order_by(Partner.kind.desc(), name_column(Partner, language))  # providers first: most requests go to them
     ).all()
     outgoing = MAIN_PATH[Direction.OUTGOING]
     incoming_only = [status for status in MAIN_PATH[Direction.INCOMING] if status not in outgoing]
@@ -86,7 +88,7 @@ def _filter_choices(filters) -> dict:
         "countries": [partner for partner in partners if partner.kind == PartnerKind.COUNTRY],
         "types": db.session.scalars(
             select(RequestType).where(or_(RequestType.active.is_(True), RequestType.code == filters.request_type))
-            .order_by(RequestType.direction.desc(), RequestType.sort_order, RequestType.name_ru)
+            .order_by(RequestType.direction.desc(), RequestType.sort_order, name_column(RequestType, language))
         ).all(),
         "officers": db.session.scalars(
             select(User).where(User.role.in_([Role.OFFICER, Role.HEAD]), User.active.is_(True))
