@@ -2,7 +2,7 @@
 plan even on a database that was never analysed.
 
 Revision ID: e3b8c5d2f7a4
-Revises: d9e4b6a1c8f2
+Revises: e5f1a7c3b920
 Create Date: 2026-12-01
 
 The new index starts with request_id, so it replaces the plain index on deadline.request_id (the foreign key's
@@ -11,7 +11,7 @@ lookups use its first column).
 from alembic import op
 
 revision = 'e3b8c5d2f7a4'
-down_revision = 'd9e4b6a1c8f2'
+down_revision = "e5f1a7c3b920"
 branch_labels = None
 depends_on = None
 

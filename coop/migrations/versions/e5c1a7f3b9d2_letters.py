@@ -1,7 +1,7 @@
 """Letters: the templates they are drafted from, the outgoing register, its numbering.
 
 Revision ID: e5c1a7f3b9d2
-Revises: d9e4b6a1c8f2
+Revises: e7a3c9d5b214
 Create Date: 2026-12-04
 
 New tables only; nothing stored is changed. The built-in templates are added by `coop seed`.
@@ -14,7 +14,7 @@ import coop.models.base
 
 # revision identifiers, used by Alembic.
 revision = 'e5c1a7f3b9d2'
-down_revision = 'd9e4b6a1c8f2'
+down_revision = "e7a3c9d5b214"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """partner references found by their exact number, criminal case numbers in the text search
 
 Revision ID: e5f1a7c3b920
-Revises: d9e4b6a1c8f2
+Revises: e7a3c5f9b2d4
 Create Date: 2026-12-04
 
 The request list's text search finds a request by the number of its criminal case (its register number) and by
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 
 revision = "e5f1a7c3b920"
-down_revision = "d9e4b6a1c8f2"
+down_revision = "e7a3c5f9b2d4"
 branch_labels = None
 depends_on = None
 

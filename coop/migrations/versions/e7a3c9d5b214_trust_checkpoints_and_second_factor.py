@@ -1,7 +1,7 @@
 """trust: signed audit checkpoints, the second factor (TOTP) and its recovery codes
 
 Revision ID: e7a3c9d5b214
-Revises: d9e4b6a1c8f2
+Revises: e3b8c5d2f7a4
 Create Date: 2026-12-04 19:00:00
 
 Adds the user's TOTP secret, the time of its confirmation and the last time step accepted; one-time recovery
@@ -17,7 +17,7 @@ from coop.models.base import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = "e7a3c9d5b214"
-down_revision = "d9e4b6a1c8f2"
+down_revision = "e3b8c5d2f7a4"
 branch_labels = None
 depends_on = None
 

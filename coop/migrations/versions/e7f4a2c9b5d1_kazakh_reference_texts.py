@@ -1,7 +1,7 @@
 """Kazakh names, notes, descriptions and advice for the reference data
 
 Revision ID: e7f4a2c9b5d1
-Revises: d9e4b6a1c8f2
+Revises: e5c1a7f3b9d2
 Create Date: 2026-12-04
 
 Legal bases and request types get a Kazakh name beside the Russian and English ones (partners already have
@@ -13,7 +13,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = 'e7f4a2c9b5d1'
-down_revision = 'd9e4b6a1c8f2'
+down_revision = "e5c1a7f3b9d2"
 branch_labels = None
 depends_on = None
 
