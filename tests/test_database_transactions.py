@@ -59,3 +59,25 @@ def test_a_change_outside_reading_requests_takes_the_write_lock_first(stored):
             other_connection_writes(stored, "Асель К.")
         db.session.rollback()
         db.session.remove()
+
+
+def test_a_reading_page_chains_its_audit_record_onto_the_latest_one(stored):
+    """An administrator's reading of a restricted request is recorded from a GET: another writer's record, committed
+    after the page began to read, must not be forked from."""
+    from coop.domain.audit import record_reading, verify_chain
+
+    with stored.test_request_context("/", method="GET"):
+        officer = db.session.scalar(select(User).where(User.username == "a.karimova"))  # the read is open
+
+        with stored.app_context():  # another request writes, and its change is audited
+            db.session.execute(update(User).where(User.username == "a.karimova").values(full_name="Асель К."))
+            changed = db.session.scalar(select(User).where(User.username == "a.karimova"))
+            changed.locale = "en"
+            db.session.commit()
+            db.session.remove()
+
+        record_reading(db.session, "user_account", officer.id, "test")
+        db.session.commit()
+        db.session.remove()
+    with stored.app_context():
+        assert verify_chain(db.session).intact

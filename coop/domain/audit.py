@@ -140,9 +140,13 @@ def append_records(connection, records: list[dict]) -> None:
     """Chain `records` after the current last record and insert them (caller's transaction)."""
     if not records:
         return
+    # Two transactions must not both chain onto the same last record.
     if connection.dialect.name == "postgresql":
-        # Two transactions must not both chain onto the same last record.
         connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_CHAIN_LOCK_KEY})")
+    else:
+        # A reading page's SQLite transaction takes the write lock only at its first write (coop.database): write
+        # (nothing) before reading the last record, so that the record read is the last one when this one lands.
+        connection.exec_driver_sql("UPDATE audit_record SET id = id WHERE 0")
     previous = connection.scalar(select(AuditRecord.digest).order_by(AuditRecord.id.desc()).limit(1)) or GENESIS
     for record in records:
         record["previous_digest"] = previous
