@@ -376,7 +376,7 @@ def _routes() -> dict[tuple[str, str], list[Probe]]:
     return {
         ("GET", "/"): [Probe("home", access(EVERYONE))],
         ("GET", "/account/password"): [Probe("page", access(EVERYONE))],
-        ("POST", "/account/password"): [Probe("empty", access(EVERYONE), form={})],
+        ("POST", "/account/password"): [Probe("empty", access(EVERYONE, REFUSED_FORM), form={})],
         ("GET", "/account/tokens/"): [Probe("page", access(EVERYONE))],
         ("POST", "/account/tokens/"): [Probe("empty", access(EVERYONE, REFUSED_FORM), form={})],
         ("POST", "/account/tokens/<int:token_id>/revoke"): [
@@ -502,7 +502,8 @@ def _routes() -> dict[tuple[str, str], list[Probe]]:
         ("POST", "/language/<code>"): [Probe("unknown language", access(EVERYONE, REDIRECT, public=True),
                                              constant(code="xx"), form={})],
         ("GET", "/login"): [Probe("page", access(EVERYONE, REDIRECT, public=True) | {ANONYMOUS: OK})],
-        ("POST", "/login"): [Probe("empty", access(EVERYONE, REDIRECT, public=True) | {ANONYMOUS: OK}, form={})],
+        ("POST", "/login"): [
+            Probe("empty", access(EVERYONE, REDIRECT, public=True) | {ANONYMOUS: REFUSED_FORM}, form={})],
         ("POST", "/logout"): [Probe("logout", access(EVERYONE, REDIRECT), form={})],
         # Partners and reference data: everyone reads, administrators edit.
         ("GET", "/partners/"): [Probe("list", access(EVERYONE))],
