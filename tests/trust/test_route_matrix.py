@@ -396,7 +396,7 @@ def _routes() -> dict[tuple[str, str], list[Probe]]:
     return {
         ("GET", "/"): [Probe("home", access(EVERYONE))],
         ("GET", "/account/password"): [Probe("page", access(EVERYONE))],
-        ("POST", "/account/password"): [Probe("empty", access(EVERYONE), form={})],
+        ("POST", "/account/password"): [Probe("empty", access(EVERYONE, REFUSED_FORM), form={})],
         # The second factor: nobody in the matrix has one (the setting requiring it is off in the tests), so the
         # code page and the pages that manage an authenticator send them to enrolment.
         ("GET", "/login/second-factor"): [Probe("no authenticator", access(EVERYONE, REDIRECT))],
@@ -585,7 +585,8 @@ def _routes() -> dict[tuple[str, str], list[Probe]]:
         ("POST", "/language/<code>"): [Probe("unknown language", access(EVERYONE, REDIRECT, public=True),
                                              constant(code="xx"), form={})],
         ("GET", "/login"): [Probe("page", access(EVERYONE, REDIRECT, public=True) | {ANONYMOUS: OK})],
-        ("POST", "/login"): [Probe("empty", access(EVERYONE, REDIRECT, public=True) | {ANONYMOUS: OK}, form={})],
+        ("POST", "/login"): [
+            Probe("empty", access(EVERYONE, REDIRECT, public=True) | {ANONYMOUS: REFUSED_FORM}, form={})],
         ("POST", "/logout"): [Probe("logout", access(EVERYONE, REDIRECT), form={})],
         # Partners and reference data: everyone reads, administrators edit.
         ("GET", "/partners/"): [Probe("list", access(EVERYONE))],
