@@ -30,6 +30,10 @@ PROBLEM_LABELS = {
 }
 
 
+# Who wrote a checkpoint.
+VIA_LABELS = {"sweep": _l("daily, by the sweep"), "cli": _l("command line"), "web": _l("on this page")}
+
+
 class VerifyForm(CoopForm):
     pasted = TextAreaField(
         _l("Checkpoints kept outside coop"), validators=[Length(max=200_000)],
@@ -42,7 +46,8 @@ def _render(form: VerifyForm, report=None, given: int = 0, status: int = 200):
     keys = verification_keys()
     return render_template("audit/checkpoints.html", form=form, recent=recent, report=report, given=given,
                            key_ids=[key_id(key) for key in keys], problem_labels=PROBLEM_LABELS,
-                           checkpoint_line=lambda row: Checkpoint.from_row(row).to_line()), status
+                           checkpoint_line=lambda row: Checkpoint.from_row(row).to_line(),
+                           via_labels=VIA_LABELS), status
 
 
 @bp.get("/")

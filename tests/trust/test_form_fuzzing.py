@@ -182,6 +182,9 @@ FORMS = [
     FormCase("new API token", "officer", lambda world: "/account/tokens/",
              lambda world: {"name": unique("Sync "), "scope": "read", "valid_days": "90"},
              success=frozenset({200}), refusal=frozenset({400})),
+    # A check of the audit trail reads only: any text is checked (200) or refused with a message (400).
+    FormCase("check the audit trail", "admin", lambda world: "/audit/verify", lambda world: {"pasted": ""},
+             success=frozenset({200}), refusal=frozenset({400})),
     FormCase("new user", "admin", lambda world: "/admin/users/new",
              lambda world: {"username": unique("new."), "full_name": "Новый Сотрудник", "email": "new@police.kz",
                             "role": "officer", "active": "y", "password": "a long enough password"}),
