@@ -58,6 +58,8 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
 
     MAX_CONTENT_LENGTH = _env_int("COOP_MAX_UPLOAD_MB", 25) * 1024 * 1024
+    # Letter templates (.docx with fields) are small; a larger upload is refused before it is parsed.
+    COOP_MAX_TEMPLATE_BYTES = _env_int("COOP_MAX_TEMPLATE_MB", 5) * 1024 * 1024
     # None means "uploads/ in the instance folder".
     COOP_UPLOAD_FOLDER = os.environ.get("COOP_UPLOAD_FOLDER")
 

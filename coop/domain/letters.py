@@ -334,8 +334,8 @@ def sandbox() -> SandboxedEnvironment:
     return SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
 
 
-def _open_docx(content: bytes) -> DocxTemplate:
-    if len(content) > MAX_TEMPLATE_BYTES:
+def _open_docx(content: bytes, max_bytes: int | None = MAX_TEMPLATE_BYTES) -> DocxTemplate:
+    if max_bytes is not None and len(content) > max_bytes:
         raise LetterProblem("too_large")
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
@@ -379,13 +379,13 @@ def _near(source: str, line: int | None) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def check_template(content: bytes) -> set[str]:
+def check_template(content: bytes, max_bytes: int = MAX_TEMPLATE_BYTES) -> set[str]:
     """Raise LetterProblem unless `content` is a .docx template coop can fill; returns the fields it uses.
 
     Codes: not_docx, too_large, syntax (detail: line and message), unknown_field (detail: the names),
     unsafe (the sandbox refused something), render_failed (detail: the error).
     """
-    template = _open_docx(content)
+    template = _open_docx(content, max_bytes)
     environment = sandbox()
     source = _template_source(template)
     try:
@@ -406,7 +406,7 @@ def check_template(content: bytes) -> set[str]:
 
 def render_template_bytes(content: bytes, context: dict) -> bytes:
     """The filled .docx; LetterProblem when the template cannot be filled (it was checked at upload)."""
-    template = _open_docx(content)
+    template = _open_docx(content, max_bytes=None)
     try:
         template.render(context, jinja_env=sandbox())
     except UndefinedError as error:
@@ -462,7 +462,7 @@ def store_template(session: Session, kind: LetterKind, language: str, content: b
                    actor: User | None, now: datetime, *, request_type_id: int | None = None,
                    legal_basis_id: int | None = None, partner_id: int | None = None,
                    original_name: str | None = None, builtin: bool = False,
-                   replacing: LetterTemplate | None = None) -> LetterTemplate:
+                   replacing: LetterTemplate | None = None, max_bytes: int = MAX_TEMPLATE_BYTES) -> LetterTemplate:
     """Check `content` and store it as the template of its scope (replacing the one there, if any).
 
     The check comes first: a refused upload leaves every stored template as it was.
@@ -470,7 +470,7 @@ def store_template(session: Session, kind: LetterKind, language: str, content: b
     if language not in LANGUAGES:
         raise LetterProblem("unknown_language", language)
     if not builtin:  # coop's own templates are checked by their tests, once, not at every seeding
-        check_template(content)
+        check_template(content, max_bytes)
     key = scope_key(kind, language, request_type_id, legal_basis_id, partner_id)
     existing = session.scalar(select(LetterTemplate).where(LetterTemplate.scope_key == key))
     if replacing is not None and existing is not None and existing.id != replacing.id:

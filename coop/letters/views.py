@@ -362,7 +362,7 @@ def _save_template(form: TemplateForm, existing: LetterTemplate | None) -> Lette
         db.session, LetterKind(form.kind.data), form.language.data, content, form.name.data, current_user,
         utcnow(), request_type_id=form.request_type_id.data, legal_basis_id=form.legal_basis_id.data,
         partner_id=form.partner_id.data, original_name=original, builtin=builtin and upload is None,
-        replacing=existing)
+        replacing=existing, max_bytes=_template_limit())
     template.active = form.active.data
     return template
 
@@ -381,8 +381,8 @@ def new_template():
             db.session.commit()
             flash(_("Template “%(name)s” saved.", name=template.name), "success")
             return redirect(url_for(".templates"))
-    return render_template("letters/template_form.html", form=form, template=None,
-                           fields=FIELD_LABELS), 400 if form.errors else 200
+    return render_template("letters/template_form.html", form=form, template=None, fields=FIELD_LABELS,
+                           template_mb=f"{_template_limit() / 1024 / 1024:g}"), 400 if form.errors else 200
 
 
 @bp.route("/templates/<int:template_id>", methods=["GET", "POST"])
@@ -401,8 +401,8 @@ def edit_template(template_id: int):
             db.session.commit()
             flash(_("Template “%(name)s” saved.", name=template.name), "success")
             return redirect(url_for(".templates"))
-    return render_template("letters/template_form.html", form=form, template=template,
-                           fields=FIELD_LABELS), 400 if form.errors else 200
+    return render_template("letters/template_form.html", form=form, template=template, fields=FIELD_LABELS,
+                           template_mb=f"{_template_limit() / 1024 / 1024:g}"), 400 if form.errors else 200
 
 
 @bp.get("/templates/<int:template_id>/file")
