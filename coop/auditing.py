@@ -4,13 +4,14 @@ the dashboard's tallies (coop.domain.figures)."""
 from flask import Flask
 from flask_login import current_user
 
-from coop.domain import audit, figures
+from coop.domain import audit, figures, networks
 from coop.extensions import db
 
 
 def init_app(app: Flask) -> None:
     audit.install(db.session)
     figures.install(db.session, app.config["COOP_TIMEZONE"])
+    networks.install(db.session)
 
     @app.before_request
     def identify_actor():

@@ -30,6 +30,7 @@ from coop.models.figures import (
     StatusTally,
 )
 from coop.models.imports import ImportBatch, ImportState
+from coop.models.networks import CaseNetwork, IdentifierLink, Network
 from coop.models.outbox import OutboxMessage, OutboxState
 from coop.models.partners import (
     ContactRole,
@@ -70,6 +71,7 @@ __all__ = [
     "CalendarDay",
     "CalendarFeed",
     "Case",
+    "CaseNetwork",
     "CaseStatus",
     "ClockUnit",
     "ContactRole",
@@ -85,12 +87,14 @@ __all__ = [
     "EventKind",
     "Identifier",
     "IdentifierKind",
+    "IdentifierLink",
     "ImportBatch",
     "ImportState",
     "LegalBasis",
     "LegalBasisKind",
     "LoginAttempt",
     "Measure",
+    "Network",
     "MonthlyKindTally",
     "MonthlyTally",
     "OfficerQueue",
