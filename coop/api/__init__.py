@@ -69,4 +69,4 @@ def check_call():
     refuse_unknown_arguments()
 
 
-from coop.api import deadline_views, request_views, views  # noqa: E402,F401  (registers the routes)
+from coop.api import deadline_views, network_views, request_views, views  # noqa: E402,F401  (registers the routes)

@@ -24,7 +24,7 @@ from sqlalchemy import Connection, ColumnElement, and_, delete, distinct, event,
 from sqlalchemy.orm import Session
 
 from coop.domain.access import may_see_request_id
-from coop.domain.identifiers import PARSERS, IdentifierError
+from coop.domain.identifiers import ACCOUNT_PLATFORMS, PARSERS, IdentifierError
 from coop.domain.workflow import FINAL
 from coop.models import (
     Case,
@@ -73,7 +73,12 @@ def normalize_key(kind: IdentifierKind, value: str, platform: str | None = None,
     value = " ".join((value or "").split())
     if not value:
         raise IdentifierError("required")
-    normalized, _platform = PARSERS[kind](value, (platform or "").strip().lower() or None, default_region)
+    platform = (platform or "").strip().lower() or None
+    prefix, _colon, handle = value.partition(":")
+    if kind == IdentifierKind.ACCOUNT and handle and prefix.lower() in ACCOUNT_PLATFORMS \
+            and platform in (None, prefix.lower()):
+        platform, value = prefix.lower(), handle  # a canonical form, as pages and the API show keys
+    normalized, _platform = PARSERS[kind](value, platform, default_region)
     return kind, normalized
 
 

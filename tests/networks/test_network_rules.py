@@ -20,6 +20,7 @@ PHONE, TELEGRAM = IdentifierKind.PHONE, IdentifierKind.ACCOUNT
     (IdentifierKind.PHONE, "+7 701 123 4567", None, "+77011234567"),
     (IdentifierKind.ACCOUNT, "https://t.me/Fake_Shop_KZ", None, "telegram:fake_shop_kz"),
     (IdentifierKind.ACCOUNT, "@FAKE_shop_kz", "telegram", "telegram:fake_shop_kz"),
+    (IdentifierKind.ACCOUNT, "telegram:fake_shop_kz", None, "telegram:fake_shop_kz"),
     (IdentifierKind.IP, "2a00:1450:4001:081c:0000:0000:0000:200e", None, "2a00:1450:4001:81c::200e"),
     (IdentifierKind.WALLET, "0x52908400098527886E0F7030069857D2E4169EE7", None,
      "0x52908400098527886e0f7030069857d2e4169ee7"),

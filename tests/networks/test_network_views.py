@@ -127,3 +127,26 @@ def test_the_head_lists_the_largest_networks(client, auth, world):
     # Four cases (the restricted one too: heads see everything), four requests, two partners.
     assert [cell.split("<")[0] for cell in row.split('<td class="num">')[1:]] == ["4", "4", "2", "2", "0"]
     assert client.get("/networks/?page=2").status_code == 200
+
+
+def test_the_api_gives_identifiers_and_networks_with_the_same_need_to_know(client, auth, world):
+    first = world["cases"][0]
+    log_in(client, auth, "officer")
+    found = client.get("/api/v1/identifiers", query_string={"kind": "phone", "value": "8 701 123-45-67"})
+    assert found.status_code == 200
+    body = found.get_json()
+    assert body["normalized"] == PHONE and body["hidden_requests"] == 1 and len(body["appearances"]) == 2
+    assert SECRET not in found.get_data(as_text=True)
+    for query, status in (({"kind": "account", "value": "telegram:only_hidden", "platform": "telegram"}, 404),
+                          ({"kind": "phone", "value": "12"}, 400), ({"kind": "nothing", "value": "x"}, 400),
+                          ({"kind": "phone"}, 400)):
+        response = client.get("/api/v1/identifiers", query_string=query)
+        assert response.status_code == status, query
+    network = client.get(f"/api/v1/cases/{first}/network").get_json()
+    assert [case["number"] for case in network["cases"]] == ["2026-001", "2026-002", "2026-003"]
+    assert client.get("/api/v1/cases/999999/network").status_code == 404
+    assert client.get("/api/v1/networks").status_code == 403
+    auth.logout()
+    log_in(client, auth, "head")
+    listed = client.get("/api/v1/networks").get_json()
+    assert listed["total"] == 1 and listed["items"][0]["cases"] == 4
