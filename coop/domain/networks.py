@@ -10,9 +10,10 @@ restricted request never connects, names or counts anything for someone who may 
 components (`case_network`, `network`) count everything; they serve the head's list of networks only, which
 heads (who see everything) alone may read.
 
-The stored components are refreshed by a session listener in the same transaction as every change to
-identifiers, requests' cases and links, around the cases the change touches (their old network too, so a
-network that falls apart is split); `rebuild` recounts them all after bulk writes.
+The stored components are refreshed by session listeners in the same transaction as every change to
+identifiers, requests' cases and links: each flush notes the cases it touches, and just before the commit the
+networks around them are walked again (their old networks too, so a network that falls apart is split), once
+per transaction; `rebuild` recounts them all after bulk writes.
 """
 
 from collections import defaultdict
@@ -20,7 +21,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, ColumnElement, and_, delete, distinct, event, func, insert, or_, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    delete,
+    distinct,
+    event,
+    func,
+    insert,
+    inspect,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.orm import Session
 
 from coop.domain.access import may_see_request_id
@@ -310,44 +324,74 @@ def _cases_naming(connection, keys: set[Key]) -> set[int]:
     return found
 
 
+def _changed(obj) -> bool:
+    """Whether a stored identifier's key, or a stored request's case, changes in this flush."""
+    state = inspect(obj)
+    names = ("kind", "normalized", "request_id") if isinstance(obj, Identifier) else ("case_id", "case")
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
 def _before_flush(session: Session, _flush_context, _instances) -> None:
-    stored = {obj for obj in (*session.dirty, *session.deleted) if obj.__class__ in (Identifier, CooperationRequest)
-              and obj.id is not None}
-    if not stored and not any(isinstance(obj, Case) for obj in session.deleted):
+    stored = {obj for obj in session.dirty if obj.__class__ in (Identifier, CooperationRequest) and _changed(obj)}
+    stored |= {obj for obj in session.deleted if obj.__class__ in (Identifier, CooperationRequest)}
+    deleted_cases = [obj.id for obj in session.deleted if isinstance(obj, Case)]
+    if not stored and not deleted_cases:
         return
     request_ids = {obj.request_id if isinstance(obj, Identifier) else obj.id for obj in stored}
     connection = session.connection()
     before = _stored_case_ids(connection, {request_id for request_id in request_ids if request_id is not None})
-    deleted_cases = [obj.id for obj in session.deleted if isinstance(obj, Case)]
     if deleted_cases:  # its network's other cases must be walked again
         network = select(CaseNetwork.network_id).where(CaseNetwork.case_id.in_(deleted_cases)).scalar_subquery()
         before |= set(connection.scalars(select(CaseNetwork.case_id).where(CaseNetwork.network_id.in_(network))))
     session.info.setdefault("coop_network_cases", set()).update(before)
     session.info.setdefault("coop_network_requests", set()).update(request_ids)
+    session.info.setdefault("coop_network_deleted_cases", set()).update(deleted_cases)
 
 
 def _after_flush(session: Session, _flush_context) -> None:
+    # Only noted here: the walk runs once per transaction, when it commits (a web request, an import, the demo
+    # loader flush many times; walking the network at each flush would walk it again and again).
+    request_ids = {obj.request_id for obj in session.new if isinstance(obj, Identifier)}
+    request_ids |= {obj.id for obj in session.new if isinstance(obj, CooperationRequest)}
+    request_ids |= {obj.request_id for obj in session.dirty if isinstance(obj, Identifier) and _changed(obj)}
+    request_ids |= {obj.id for obj in session.dirty if isinstance(obj, CooperationRequest) and _changed(obj)}
+    keys = {key for obj in (*session.new, *session.deleted) if isinstance(obj, IdentifierLink)
+            for key in ((obj.kind_a, obj.normalized_a), (obj.kind_b, obj.normalized_b))}
+    if request_ids:
+        session.info.setdefault("coop_network_requests", set()).update(request_ids)
+    if keys:
+        session.info.setdefault("coop_network_keys", set()).update(keys)
+
+
+def refresh_pending(session: Session) -> None:
+    """Bring the stored networks in line with what this transaction changed so far (called before it commits)."""
+    if session.info.get("coop_network_requests") is None and session.info.get("coop_network_keys") is None \
+            and session.info.get("coop_network_cases") is None:
+        return
+    session.flush()
     cases = session.info.pop("coop_network_cases", set())
     request_ids = session.info.pop("coop_network_requests", set())
-    request_ids |= {obj.request_id for obj in session.new if isinstance(obj, Identifier)}
-    request_ids |= {obj.id for obj in session.new if isinstance(obj, CooperationRequest)}
-    links = [obj for obj in (*session.new, *session.deleted) if isinstance(obj, IdentifierLink)]
-    if not (cases or request_ids or links):
-        return
+    keys = session.info.pop("coop_network_keys", set())
+    deleted_cases = session.info.pop("coop_network_deleted_cases", set())
     connection = session.connection()
     cases |= _stored_case_ids(connection, {request_id for request_id in request_ids if request_id is not None})
-    if links:
-        cases |= _cases_naming(connection, {key for link in links for key in
-                                            ((link.kind_a, link.normalized_a), (link.kind_b, link.normalized_b))})
-    deleted_cases = {obj.id for obj in session.deleted if isinstance(obj, Case)}
+    if keys:
+        cases |= _cases_naming(connection, keys)
     refresh(connection, cases - deleted_cases)
 
 
+def _forget_pending(session: Session, *_args) -> None:
+    for name in ("coop_network_cases", "coop_network_requests", "coop_network_keys", "coop_network_deleted_cases"):
+        session.info.pop(name, None)
+
+
 def install(session_class) -> None:
-    """Keep the networks of sessions of `session_class` in step with every flush."""
+    """Keep the networks of sessions of `session_class` in step with every transaction."""
     if not event.contains(session_class, "after_flush", _after_flush):
         event.listen(session_class, "before_flush", _before_flush)
         event.listen(session_class, "after_flush", _after_flush)
+        event.listen(session_class, "before_commit", refresh_pending)
+        event.listen(session_class, "after_rollback", _forget_pending)
 
 
 # ---------------------------------------------------------------- one identifier

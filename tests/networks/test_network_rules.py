@@ -63,6 +63,7 @@ def _stored() -> dict[int, int]:
 
 
 def _recounted() -> tuple[dict[int, int], list]:
+    networks.refresh_pending(db.session)  # what a commit does first
     before = (_stored(), sorted(db.session.execute(select(Network.id, Network.case_count, Network.request_count,
                                                           Network.identifier_count)).all()))
     networks.rebuild(db.session.connection())
