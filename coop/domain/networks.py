@@ -168,6 +168,20 @@ def _memberships(connection, condition: ColumnElement[bool], seen_by: ColumnElem
     return {(case_id, (kind, normalized)) for case_id, kind, normalized in connection.execute(query)}
 
 
+def _key_condition(keys: list[Key]) -> ColumnElement[bool]:
+    """identifier.(kind, normalized) among `keys`, as two IN lists: SQLite reads those through the index on (kind,
+    normalized), where a row-value IN scans the whole join. The pairs the two lists also let through (another
+    kind's value) are dropped by `_named_by_keys`."""
+    return and_(Identifier.kind.in_(sorted({kind for kind, _value in keys})),
+                Identifier.normalized.in_(sorted({value for _kind, value in keys})))
+
+
+def _named_by_keys(connection, keys: list[Key], seen_by: ColumnElement[bool] | None) -> set[tuple[int, Key]]:
+    wanted = set(keys)
+    return {(case_id, key) for case_id, key in _memberships(connection, _key_condition(keys), seen_by)
+            if key in wanted}
+
+
 def _links_of(connection, keys: set[Key]) -> set[tuple[Key, Key]]:
     found = set()
     for chunk in _chunks(keys):
@@ -207,7 +221,7 @@ def explore(connection, seeds: Iterable[int], seen_by: ColumnElement[bool] | Non
             linked_frontier = others
         reached: set[int] = set()
         for chunk in _chunks(new_keys):
-            named = _memberships(connection, tuple_(Identifier.kind, Identifier.normalized).in_(chunk), seen_by)
+            named = _named_by_keys(connection, chunk, seen_by)
             found.memberships |= named
             reached |= {case_id for case_id, _key in named}
         frontier = reached - found.cases
@@ -301,7 +315,7 @@ def rebuild(connection: Connection) -> None:
     keys |= {key for pair in links for key in pair}
     memberships: set[tuple[int, Key]] = set()
     for chunk in _chunks(keys):
-        memberships |= _memberships(connection, tuple_(Identifier.kind, Identifier.normalized).in_(chunk), None)
+        memberships |= _named_by_keys(connection, chunk, None)
     _store(connection, memberships, links)
 
 
@@ -319,8 +333,7 @@ def _stored_case_ids(connection, request_ids: set[int]) -> set[int]:
 def _cases_naming(connection, keys: set[Key]) -> set[int]:
     found: set[int] = set()
     for chunk in _chunks(keys):
-        found |= {case_id for case_id, _key in
-                  _memberships(connection, tuple_(Identifier.kind, Identifier.normalized).in_(chunk), None)}
+        found |= {case_id for case_id, _key in _named_by_keys(connection, chunk, None)}
     return found
 
 

@@ -28,8 +28,8 @@ def _strip(value):
 class LinkForm(CoopForm):
     kind = HiddenField(validators=[DataRequired()])
     normalized = HiddenField(validators=[DataRequired(), Length(max=500)])
-    other_kind = SelectField(_l("Kind"), default=IdentifierKind.ACCOUNT.value,
-                             choices=[SelectChoice(kind.value, label) for kind, label in IDENTIFIER_KIND_LABELS.items()])
+    other_kind = SelectField(_l("Kind"), default=IdentifierKind.ACCOUNT.value, choices=[
+        SelectChoice(kind.value, label) for kind, label in IDENTIFIER_KIND_LABELS.items()])
     other_value = StringField(_l("The other identifier"), validators=[
         DataRequired(message=IDENTIFIER_ERRORS["required"]), Length(max=500)], filters=[_strip])
     other_platform = SelectField(_l("Platform or network"), default="", choices=[

@@ -1,6 +1,6 @@
 """An identifier's page, links between identifiers, a case's network and the head's list of networks."""
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select

@@ -19,7 +19,8 @@ SECRET = "zq7x"
 
 def _request(session, case, partner, request_type, title, **fields) -> CooperationRequest:
     number = session.scalar(select(CooperationRequest.id).order_by(CooperationRequest.id.desc()).limit(1)) + 1
-    item = CooperationRequest(reference=fields.pop("reference", f"OUT-2026-N{number:05d}"), direction=request_type.direction,
+    item = CooperationRequest(reference=fields.pop("reference", f"OUT-2026-N{number:05d}"),
+                              direction=request_type.direction,
                               status=fields.pop("status", Status.SENT), partner=partner, request_type=request_type,
                               title=title, case=case, **fields)
     session.add(item)
@@ -131,9 +132,9 @@ def test_an_officer_follows_a_phone_and_an_account_across_cases_and_the_head_lis
     assert page.request.get("/networks/").status == 403
 
     # A click on a case in the picture opens that case's network.
-    position = page.evaluate("""() => { const node = window.coopNetwork.getElementById('case-%d');
+    position = page.evaluate("""(id) => { const node = window.coopNetwork.getElementById(id);
         const box = document.getElementById('network-graph').getBoundingClientRect();
-        const at = node.renderedPosition(); return {x: box.left + at.x, y: box.top + at.y}; }""" % third_case)
+        const at = node.renderedPosition(); return {x: box.left + at.x, y: box.top + at.y}; }""", f"case-{third_case}")
     page.mouse.click(position["x"], position["y"])
     expect(page).to_have_url(re.compile(rf"/cases/{third_case}/network$"))
 
