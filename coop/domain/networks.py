@@ -648,9 +648,63 @@ class CaseNetworkView:
         return found
 
 
+def walk_within(connection, case_id: int, members: set[int], condition: ColumnElement[bool] | None,
+                max_cases: int | None = None) -> Exploration:
+    """The same walk as `explore`, inside a stored network `members` (which holds every case the walk can reach,
+    whatever the viewer may see): its identifiers are read in a few queries, then walked in Python from the
+    nearest cases outwards, so a deep chain of cases costs no query per step."""
+    memberships: set[tuple[int, Key]] = set()
+    for chunk in _chunks(members):
+        memberships |= _memberships(connection, CooperationRequest.case_id.in_(chunk), condition)
+    keys_of: dict[int, set[Key]] = defaultdict(set)
+    cases_of: dict[Key, set[int]] = defaultdict(set)
+    for member, key in memberships:
+        keys_of[member].add(key)
+        cases_of[key].add(member)
+    links = {pair for pair in _links_of(connection, set(cases_of)) if pair[0] in cases_of and pair[1] in cases_of}
+    linked: dict[Key, set[Key]] = defaultdict(set)
+    for first, second in links:
+        linked[first].add(second)
+        linked[second].add(first)
+    found = Exploration()
+    order, seen_keys, frontier = [case_id], set(), [case_id]
+    reached = {case_id}
+    while frontier:
+        following = []
+        for current in frontier:
+            pending = sorted(keys_of.get(current, ()), key=repr)
+            while pending:
+                key = pending.pop()
+                if key in seen_keys:
+                    continue
+                seen_keys.add(key)
+                pending.extend(linked.get(key, ()))
+                for other in sorted(cases_of.get(key, ())):
+                    if other not in reached:
+                        reached.add(other)
+                        following.append(other)
+        order.extend(following)
+        frontier = following
+    if max_cases is not None and len(order) > max_cases:
+        order, found.truncated = order[:max_cases], True
+    found.cases = set(order)
+    found.memberships = {(member, key) for member, key in memberships if member in found.cases}
+    named = {key for _member, key in found.memberships}
+    found.links = {pair for pair in links if pair[0] in named and pair[1] in named}
+    return found
+
+
 def case_network(session: Session, user: User, case_id: int, max_cases: int = MAX_NETWORK_CASES) -> CaseNetworkView:
-    """The cases connected to `case_id` through identifiers of requests `user` may see, and through what."""
-    found = explore(session.connection(), [case_id], seen_by(user), max_cases)
+    """The cases connected to `case_id` through identifiers of requests `user` may see, and through what.
+
+    The stored network (kept at every commit) bounds the walk: what a viewer may see of it is a part of it."""
+    connection = session.connection()
+    network_id = session.scalar(select(CaseNetwork.network_id).where(CaseNetwork.case_id == case_id))
+    if network_id is None:  # connected to no other case when the last change was committed
+        found = explore(connection, [case_id], seen_by(user), max_cases)
+    else:
+        members = set(session.scalars(select(CaseNetwork.case_id).where(CaseNetwork.network_id == network_id)))
+        found = walk_within(connection, case_id, members, seen_by(user), max_cases)
     by_key = found.keys_by_case_count()
     linked = {key for pair in found.links for key in pair}
     shared = {key: cases for key, cases in by_key.items() if len(cases) > 1 or key in linked}
@@ -727,27 +781,35 @@ def largest_networks(session: Session, limit: int = 25, offset: int = 0) -> tupl
     ids = [network.id for network in networks]
     if not ids:
         return [], total
-    member = (select(CaseNetwork.network_id, CooperationRequest.id.label("request_id"),
-                     CooperationRequest.partner_id, CooperationRequest.reference, CooperationRequest.sent_at,
-                     CooperationRequest.status, CooperationRequest.direction, CooperationRequest.answered_at)
-              .join(CooperationRequest, CooperationRequest.case_id == CaseNetwork.case_id)
-              .where(CaseNetwork.network_id.in_(ids)).subquery())
-    partners = dict(session.execute(select(member.c.network_id, func.count(distinct(member.c.partner_id)))
-                                    .group_by(member.c.network_id)).all())
+    # One pass over the requests of these networks (a few thousand rows), counted here; open deadlines by SQL.
+    partners: dict[int, set[int]] = defaultdict(set)
+    oldest: dict[int, tuple] = {}
+    final = set(FINAL)
+    rows = session.execute(
+        select(CaseNetwork.network_id, CooperationRequest.id, CooperationRequest.partner_id,
+               CooperationRequest.sent_at, CooperationRequest.status, CooperationRequest.direction,
+               CooperationRequest.answered_at)
+        .join(CooperationRequest, CooperationRequest.case_id == CaseNetwork.case_id)
+        .where(CaseNetwork.network_id.in_(ids)))
+    for network_id, request_id, partner_id, sent_at, status, direction, answered_at in rows:
+        partners[network_id].add(partner_id)
+        waiting = direction == Direction.OUTGOING and sent_at is not None and answered_at is None \
+            and status not in final
+        if waiting and (network_id not in oldest or (sent_at, request_id) < oldest[network_id]):
+            oldest[network_id] = (sent_at, request_id)
+    references = dict(session.execute(select(CooperationRequest.id, CooperationRequest.reference).where(
+        CooperationRequest.id.in_([request_id for _sent, request_id in oldest.values()]))).all())
+    oldest = {network_id: (request_id, references.get(request_id), sent_at)
+              for network_id, (sent_at, request_id) in oldest.items()}
+    partner_counts = {network_id: len(found) for network_id, found in partners.items()}
     deadlines = dict(session.execute(
-        select(member.c.network_id, func.count(OpenDeadline.deadline_id))
-        .join(OpenDeadline, OpenDeadline.request_id == member.c.request_id).group_by(member.c.network_id)).all())
-    waiting = (select(member.c.network_id, member.c.request_id, member.c.reference, member.c.sent_at,
-                      func.row_number().over(partition_by=member.c.network_id,
-                                             order_by=(member.c.sent_at, member.c.request_id)).label("rank"))
-               .where(member.c.direction == Direction.OUTGOING, member.c.sent_at.is_not(None),
-                      member.c.answered_at.is_(None), member.c.status.not_in(sorted(FINAL))).subquery())
-    oldest = {row[0]: row[1:4] for row in session.execute(
-        select(waiting.c.network_id, waiting.c.request_id, waiting.c.reference, waiting.c.sent_at)
-        .where(waiting.c.rank == 1))}
+        select(CaseNetwork.network_id, func.count(OpenDeadline.deadline_id))
+        .join(CooperationRequest, CooperationRequest.case_id == CaseNetwork.case_id)
+        .join(OpenDeadline, OpenDeadline.request_id == CooperationRequest.id)
+        .where(CaseNetwork.network_id.in_(ids)).group_by(CaseNetwork.network_id)).all())
     numbers = dict(session.execute(select(Case.id, Case.number).where(Case.id.in_(ids))).all())
     return [NetworkSummary(network.id, network.case_count, network.request_count, network.identifier_count,
-                           partners.get(network.id, 0), deadlines.get(network.id, 0),
+                           partner_counts.get(network.id, 0), deadlines.get(network.id, 0),
                            *oldest.get(network.id, (None, None, None)), numbers.get(network.id, ""))
             for network in networks], total
 

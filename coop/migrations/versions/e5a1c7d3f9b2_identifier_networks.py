@@ -57,6 +57,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('case_id', name=op.f('pk_case_network'))
     )
     op.create_index(op.f('ix_case_network_network_id'), 'case_network', ['network_id'], unique=False)
+    op.create_index('ix_cooperation_request_case_progress', 'cooperation_request',
+                    ['case_id', 'direction', 'status', 'sent_at', 'answered_at', 'partner_id'], unique=False)
     # Counted from the identifiers already stored (columns that exist since the initial schema).
     from coop.domain import networks
 
@@ -64,6 +66,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('ix_cooperation_request_case_progress', table_name='cooperation_request')
     op.drop_index(op.f('ix_case_network_network_id'), table_name='case_network')
     op.drop_table('case_network')
     op.drop_index('ix_network_size', table_name='network')
