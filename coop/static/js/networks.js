@@ -32,7 +32,7 @@ document.addEventListener("DOMContentLoaded", () => {
         style: [
           { selector: "node", style: {
             "label": "data(label)", "font-family": "Inter, system-ui, sans-serif", "font-size": crowded ? 9 : 11,
-            "min-zoomed-font-size": crowded ? 7 : 0, "text-valign": "bottom", "text-margin-y": 4,
+            "min-zoomed-font-size": crowded ? 4 : 0, "text-valign": "bottom", "text-margin-y": 4,
             "color": "#1b2430", "text-background-color": "#ffffff", "text-background-opacity": 0.85,
             "text-background-padding": 2, "text-background-shape": "roundrectangle",
           } },
@@ -49,7 +49,7 @@ document.addEventListener("DOMContentLoaded", () => {
             "background-color": "#ffffff", "border-width": 3,
             "border-color": (node) => KIND_COLOURS[node.data("kind")] || "#7a8699",
             "font-family": "ui-monospace, SFMono-Regular, Menlo, monospace", "font-size": crowded ? 8 : 10,
-            "color": "#4a5568",
+            "color": "#4a5568", "min-zoomed-font-size": crowded ? 9 : 0,
           } },
           { selector: "edge", style: {
             "width": 1.5, "line-color": "#b8c2cf", "curve-style": "bezier", "opacity": 0.9,
@@ -72,8 +72,9 @@ document.addEventListener("DOMContentLoaded", () => {
       });
       cy.layout({
         name: "cose", animate: false, randomize: false, nodeDimensionsIncludeLabels: true,
-        nodeRepulsion: () => (crowded ? 90000 : 60000), idealEdgeLength: () => (crowded ? 45 : 70),
-        edgeElasticity: () => 80, gravity: 0.6, numIter: 2500, componentSpacing: 80, padding: 30,
+        // Crowded pictures are packed tighter, so that they fill the frame at a zoom where case numbers show.
+        nodeRepulsion: () => (crowded ? 9000 : 60000), idealEdgeLength: () => (crowded ? 28 : 70),
+        edgeElasticity: () => 80, gravity: crowded ? 1.2 : 0.6, numIter: 2500, componentSpacing: 40, padding: 20,
       }).run();
       cy.on("tap", "node", (event) => { window.location.assign(event.target.data("url")); });
       cy.on("mouseover", "node", (event) => {
