@@ -4,6 +4,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const container = document.getElementById("network-graph");
   if (!container || typeof cytoscape !== "function") return;
 
+  const READABLE_ZOOM = 0.75;
   const KIND_COLOURS = {
     phone: "#0f766e", account: "#6d28d9", email: "#b45309", ip: "#be123c",
     wallet: "#a16207", transaction: "#a16207", domain: "#1d4ed8",
@@ -90,6 +91,18 @@ document.addEventListener("DOMContentLoaded", () => {
         container.title = "";
       });
       cy.fit(undefined, 30);
+      // A large network fitted whole is too small to read: start close around this case (names readable), and
+      // let the "whole network" button show everything.
+      const centre = cy.getElementById(graph.center);
+      if (cy.zoom() < READABLE_ZOOM && centre.nonempty()) {
+        cy.zoom(READABLE_ZOOM);
+        cy.center(centre);
+      }
+      const whole = document.querySelector("[data-network-fit]");
+      if (whole) {
+        whole.hidden = false;
+        whole.addEventListener("click", () => cy.fit(undefined, 30));
+      }
       container.dataset.nodes = String(nodeCount);
       container.dataset.ready = "true";
       window.coopNetwork = cy; // for the browser tests, which click through the picture
