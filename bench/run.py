@@ -307,6 +307,52 @@ def _sqlite_version() -> str:
     return sqlite3.sqlite_version
 
 
+def network_pages(app) -> dict[str, str]:
+    """The identifier and network pages (issue 15) on the generator's shared identifiers: the most shared phone, the
+    largest network (its case page, its picture's data, its list page) and the head's list of networks."""
+    from coop.extensions import db
+    from coop.models import CaseNetwork, Identifier, IdentifierKind, Network
+
+    with app.app_context():
+        phone = db.session.execute(
+            select(Identifier.normalized, func.count()).where(Identifier.kind == IdentifierKind.PHONE)
+            .group_by(Identifier.normalized).order_by(func.count().desc()).limit(1)).first()
+        largest = db.session.execute(select(Network.id, Network.case_count).order_by(
+            Network.case_count.desc()).limit(1)).first()
+        # A case inside the largest network, not the one it is named after.
+        member = db.session.scalar(select(func.max(CaseNetwork.case_id)).where(CaseNetwork.network_id == largest[0]))
+        db.session.remove()
+    return {
+        f"Identifier page (phone in {phone[1]} requests)": f"/identifiers/phone/{phone[0]}",
+        f"Case page with its connected cases (network of {largest[1]} cases)": f"/cases/{member}",
+        f"Case network page ({largest[1]} cases)": f"/cases/{member}/network",
+        f"Case network picture data ({largest[1]} cases)": f"/cases/{member}/network.json",
+        "Networks, the head's list (largest first)": "/networks/",
+        "API: case network": f"/api/v1/cases/{member}/network",
+    }
+
+
+def measure_networks(url: str, repeat: int, label: str) -> dict:
+    """The network pages only, as the head and as the busiest officer (whose need-to-know is checked row by row)."""
+    app = make_bench_app(url)
+    client = logged_in_client(app)
+    ids = sample_ids(app)
+    results: dict = {"label": label, "url": sa.engine.make_url(url).render_as_string(hide_password=True),
+                     "requests": ids["total"], "repeat": repeat, "pages": {}}
+    floor = stats.median(timed(page_action(client, "/__bench_floor"), repeat * 3))
+    results["floors"] = {"flask_ms": floor, "sql_ms": 0.0, "dashboard_statements": 0}
+    load_at_start = os.getloadavg()[0]
+    officer = logged_in_client(app, ids["officer"])
+    for name, path in network_pages(app).items():
+        for who, visitor in (("head", client), ("officer", officer)):
+            if path == "/networks/" and who == "officer":
+                continue
+            results["pages"][f"{name}, {who}"] = _measure_one(page_action(visitor, path), repeat, floor)
+            print(f"{name}, {who}: {results['pages'][f'{name}, {who}']}", file=sys.stderr, flush=True)
+    results["load_average"] = [load_at_start, os.getloadavg()[0]]
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", help="SQLAlchemy URL of a database made by bench.generate")
@@ -316,6 +362,7 @@ def main() -> None:
     parser.add_argument("--no-export", action="store_true")
     parser.add_argument("--only-requests", action="store_true",
                         help="measure only the request list and a request's page (and no export)")
+    parser.add_argument("--only-networks", action="store_true", help="measure only the identifier and network pages")
     parser.add_argument("--export-child", choices=["csv", "xlsx"], help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.table:
@@ -333,7 +380,10 @@ def main() -> None:
         return
     label = arguments.label or sa.engine.make_url(arguments.url).get_backend_name()
     export = not (arguments.no_export or arguments.only_requests)
-    result = measure(arguments.url, arguments.repeat, label, export, only_requests=arguments.only_requests)
+    if arguments.only_networks:
+        result = measure_networks(arguments.url, arguments.repeat, label)
+    else:
+        result = measure(arguments.url, arguments.repeat, label, export, only_requests=arguments.only_requests)
     result["machine"] = machine()
     result["at"] = datetime.now(UTC).isoformat(timespec="seconds")
     RESULTS.mkdir(exist_ok=True)

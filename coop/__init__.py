@@ -89,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     from coop.imports import bp as imports_bp
     from coop.letters import bp as letters_bp
     from coop.main import bp as main_bp
+    from coop.networks import bp as networks_bp
     from coop.partners import bp as partners_bp
     from coop.requests import bp as requests_bp
 
@@ -96,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(requests_bp, url_prefix="/requests")
     app.register_blueprint(cases_bp, url_prefix="/cases")
+    app.register_blueprint(networks_bp)  # /identifiers/..., /networks/, /cases/<id>/network
     app.register_blueprint(partners_bp, url_prefix="/partners")
     app.register_blueprint(deadlines_bp)  # reminders, deadline rules, calendars, iCalendar feeds
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")

@@ -6,13 +6,14 @@ from pathlib import Path
 from flask import Flask, current_app
 from flask_login import current_user
 
-from coop.domain import audit, checkpoints, figures
+from coop.domain import audit, checkpoints, figures, networks
 from coop.extensions import db
 
 
 def init_app(app: Flask) -> None:
     audit.install(db.session)
     figures.install(db.session, app.config["COOP_TIMEZONE"])
+    networks.install(db.session)
 
     @app.before_request
     def identify_actor():

@@ -15,6 +15,7 @@ MENU = [
     ("dashboard.index", _l("Dashboard"), frozenset({Role.HEAD, Role.ADMIN})),
     ("requests.index", _l("Requests"), ALL_ROLES),  # admins read only
     ("cases.index", _l("Cases"), ALL_ROLES),
+    ("networks.index", _l("Networks"), frozenset({Role.HEAD, Role.ADMIN})),
     ("partners.index", _l("Partners"), ALL_ROLES),
     ("deadlines.reminder_list", _l("Reminders"), frozenset({Role.OFFICER, Role.HEAD})),
     ("letters.register", _l("Letters"), ALL_ROLES),

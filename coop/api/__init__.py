@@ -70,4 +70,11 @@ def check_call():
 
 
 # Importing the view modules registers their routes.
-from coop.api import deadline_views, letter_views, request_parts, request_views, views  # noqa: E402,F401
+from coop.api import (  # noqa: E402,F401
+    deadline_views,
+    letter_views,
+    network_views,
+    request_parts,
+    request_views,
+    views,
+)

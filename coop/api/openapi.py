@@ -232,6 +232,54 @@ PARTNER_FILTERS = [
 ]
 
 
+# --- identifiers and networks -----------------------------------------------------------------------------
+
+def _object(properties: dict) -> dict:
+    return {"type": "object", "properties": properties, "required": list(properties)}
+
+
+_KIND = {"type": "string", "enum": [kind.value for kind in IdentifierKind]}
+_TEXT, _NUMBER = {"type": "string"}, {"type": "integer"}
+_MOMENT = {"type": ["string", "null"], "format": "date-time"}
+_KEY = {"kind": _KIND, "normalized": _TEXT}
+IDENTIFIER_SCHEMA = _object(_KEY | {
+    "first_seen": _MOMENT, "last_seen": _MOMENT,
+    "hidden_requests": _NUMBER | {"description": _l("Requests naming it that the caller may not see (only "
+                                                     "their number).")},
+    "truncated": {"type": "boolean"},
+    "appearances": {"type": "array", "items": _object({
+        "request_id": _NUMBER, "reference": _TEXT, "direction": {"type": "string", "enum": [
+            item.value for item in Direction]}, "status": {"type": "string", "enum": [item.value for item in Status]},
+        "partner": _TEXT, "case_id": {"type": ["integer", "null"]}, "case_number": {"type": ["string", "null"]},
+        "value": _TEXT, "observed_at": _MOMENT, "sent_or_received_at": _MOMENT, "answered_at": _MOMENT,
+        "no_data": {"type": "boolean"},
+        "answer_documents": {"type": "array", "items": _object({"id": _NUMBER, "name": _TEXT})}})},
+    "companions": {"type": "array", "items": _object(_KEY | {"requests": _NUMBER})},
+    "same_person": {"type": "array", "items": _object(_KEY | {"reason": _TEXT, "created_at": _MOMENT})},
+})
+NETWORK_SCHEMA = _object({
+    "case_id": _NUMBER, "truncated": {"type": "boolean"},
+    "cases": {"type": "array", "items": _object({"id": _NUMBER, "number": _TEXT, "title": _TEXT,
+                                                 "requests": _NUMBER, "open_requests": _NUMBER})},
+    "identifiers": {"type": "array", "items": _object(_KEY | {"case_ids": {"type": "array", "items": _NUMBER}})},
+    "same_person": {"type": "array", "items": _object({"first": _object(_KEY), "second": _object(_KEY)})},
+})
+NETWORK_SUMMARY_SCHEMA = _object({
+    "id": _NUMBER, "first_case_number": _TEXT, "cases": _NUMBER, "requests": _NUMBER, "shared_identifiers": _NUMBER,
+    "partners": _NUMBER, "open_deadlines": _NUMBER,
+    "oldest_unanswered": {"anyOf": [_object({"request_id": _NUMBER, "reference": _TEXT, "sent_at": _MOMENT}),
+                                    {"type": "null"}]},
+    "network": _TEXT,
+})
+IDENTIFIER_PARAMETERS = [
+    {"name": "kind", "in": "query", "required": True, "schema": _KIND, "description": _l("Kind of identifier.")},
+    {"name": "value", "in": "query", "required": True, "schema": {"type": "string", "minLength": 1,
+                                                                   "maxLength": 500},
+     "description": _l("The identifier in any notation (a phone number as typed, a profile link ...).")},
+    _query("platform", {"type": "string", "maxLength": 32}, _l("Platform of an account, network of a wallet.")),
+]
+
+
 # --- the operations ----------------------------------------------------------------------------------------
 
 def _json(schema: dict, description) -> dict:
@@ -278,6 +326,29 @@ ERROR_DESCRIPTIONS = {
 }
 
 OPERATIONS = {
+    "identifier": {
+        "tags": ["networks"], "summary": _l("Read an identifier across requests"),
+        "description": _l("Every request the caller may see that names this identifier (matched by its canonical "
+                          "form), what each partner answered, the identifiers named with it and those marked as "
+                          "the same person's; requests the caller may not see are only counted."),
+        "parameters": IDENTIFIER_PARAMETERS,
+        "responses": {200: _json(IDENTIFIER_SCHEMA, _l("The identifier.")), 404: None},
+    },
+    "case_network": {
+        "tags": ["networks"], "summary": _l("Read a case's network"),
+        "description": _l("The cases connected to this one through identifiers of requests the caller may see, "
+                          "and the identifiers that connect them."),
+        "parameters": [{"name": "case_id", "in": "path", "required": True,
+                        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                        "description": _l("The case's id.")}],
+        "responses": {200: _json(NETWORK_SCHEMA, _l("The network.")), 404: None},
+    },
+    "networks": {
+        "tags": ["networks"], "summary": _l("List the largest networks"),
+        "description": _l("Networks of cases, the largest first. Heads and administrators only."),
+        "parameters": _page_parameters(25),
+        "responses": {200: _json(page_schema(NETWORK_SUMMARY_SCHEMA), _l("A page of networks.")), 403: None},
+    },
     "me": {
         "tags": ["caller"], "summary": _l("Who is calling"),
         "description": _l("The user the token (or session) acts for, and the token's name and scope."),
@@ -487,6 +558,7 @@ TAGS = [
     {"name": "requests", "description": _l("Requests")},
     {"name": "deadlines", "description": _l("Deadlines and reminders")},
     {"name": "letters", "description": _l("Letters")},
+    {"name": "networks", "description": _l("Identifiers and networks of cases")},
     {"name": "partners", "description": _l("Partners")},
     {"name": "reference", "description": _l("Reference lists")},
     {"name": "caller", "description": _l("The caller and this description")},

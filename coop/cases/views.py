@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from coop.addresses import page_argument
 from coop.cases import bp
 from coop.cases.forms import CASE_STATUS_LABELS, CaseForm, officer_choices
+from coop.domain import networks
 from coop.domain.access import visible_requests
 from coop.domain.cases import (
     CaseFilters,
@@ -37,6 +38,8 @@ CASE_PROBLEMS = {
                    "your changes are kept in the form: check them and save again."),
 }
 EDITORS = (Role.OFFICER, Role.HEAD)
+# The case page shows the nearest connected cases; the network's own page shows all of them.
+CONNECTED_SHOWN = 12
 
 
 @bp.context_processor
@@ -148,6 +151,7 @@ def detail(case_id: int):
     by_partner = defaultdict(list)
     for item in requests:
         by_partner[item.partner].append(item)
+    network = networks.case_network(db.session, current_user, case_id, max_cases=CONNECTED_SHOWN)
     return render_template(
         "cases/detail.html", case=the_case, requests=requests,
         by_partner=sorted(by_partner.items(), key=lambda pair: pair[0].name(str(get_locale()))),
@@ -155,6 +159,7 @@ def detail(case_id: int):
         followed_by=_followed_by(requests),
         shared=shared_identifiers(requests),
         elsewhere=identifiers_elsewhere(db.session, current_user, case_id, requests),
+        network=network, connected=network.paths_from_center(),
         can_edit=current_user.role in EDITORS,
         open_count=sum(is_open(item.status) for item in requests),
         outgoing=Direction.OUTGOING, incoming=Direction.INCOMING,

@@ -24,7 +24,7 @@ from coop.models.base import utcnow
 AUDITED_TABLES = frozenset({
     "cooperation_request", "identifier", "partner_reference", "document", "criminal_case", "partner",
     "partner_contact", "partner_instrument", "legal_basis", "request_type", "user_account", "deadline_rule",
-    "calendar_day", "api_token",
+    "calendar_day", "api_token", "identifier_link",
 })
 # Recorded as changed, never with their values.
 SECRET_FIELDS = frozenset({"password_hash", "session_token", "token_hash", "feed_token", "mfa_secret"})

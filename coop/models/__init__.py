@@ -31,6 +31,7 @@ from coop.models.figures import (
 )
 from coop.models.imports import ImportBatch, ImportState
 from coop.models.letters import Letter, LetterKind, LetterNumbering, LetterState, LetterTemplate
+from coop.models.networks import CaseNetwork, IdentifierLink, Network
 from coop.models.outbox import OutboxMessage, OutboxState
 from coop.models.partners import (
     ContactRole,
@@ -72,6 +73,7 @@ __all__ = [
     "CalendarDay",
     "CalendarFeed",
     "Case",
+    "CaseNetwork",
     "CaseStatus",
     "ClockUnit",
     "ContactRole",
@@ -87,6 +89,7 @@ __all__ = [
     "EventKind",
     "Identifier",
     "IdentifierKind",
+    "IdentifierLink",
     "ImportBatch",
     "ImportState",
     "LegalBasis",
@@ -98,6 +101,7 @@ __all__ = [
     "LetterTemplate",
     "LoginAttempt",
     "Measure",
+    "Network",
     "MonthlyKindTally",
     "MonthlyTally",
     "OfficerQueue",

@@ -114,6 +114,10 @@ class CooperationRequest(Base):
         Index("ix_cooperation_request_created_at", "created_at", "id", "restricted"),
         # The smallest index an officer's count can read (the visibility rule looks at `restricted` first).
         Index("ix_cooperation_request_restricted", "restricted"),
+        # The head's list of networks reads, for every request of its networks' cases, the partner and whether it
+        # still waits for an answer, from this index alone (coop.domain.networks.largest_networks).
+        Index("ix_cooperation_request_case_progress", "case_id", "direction", "status", "sent_at", "answered_at",
+              "partner_id"),
         # Only follow-ups are indexed: with every other row NULL, SQLite's statistics would otherwise say that
         # each value matches the whole table, and it would scan it to find a request's follow-ups.
         Index("ix_cooperation_request_follows_id", "follows_id", sqlite_where=text("follows_id IS NOT NULL"),

@@ -44,6 +44,7 @@ from coop.models import (
     DeadlineRule,
     Direction,
     DocumentKind,
+    Identifier,
     IdentifierKind,
     ImportBatch,
     ImportState,
@@ -155,6 +156,11 @@ def build_world(session, upload_folder) -> World:
     _identifier(session, opened, officer, IdentifierKind.EMAIL, "shared@example.com")
     _identifier(session, restricted, insider, IdentifierKind.EMAIL, "shared@example.com")
     _identifier(session, restricted, insider, IdentifierKind.EMAIL, f"{SECRET}@example.com")
+    # A phone only the restricted request names (its page must not exist for the officer), and a Telegram account
+    # the open and the incoming request share (a network the officer may see).
+    _identifier(session, restricted, insider, IdentifierKind.PHONE, "+77017770000")
+    _identifier(session, opened, officer, IdentifierKind.ACCOUNT, "@fake_shop_kz", platform="telegram")
+    _identifier(session, incoming, head, IdentifierKind.ACCOUNT, "@fake_shop_kz", platform="telegram")
     add_partner_reference(session, opened, officer, "META-1", now)
     add_partner_reference(session, restricted, insider, f"META-{SECRET}", now)
     add_note(session, restricted, insider, f"Заметка {SECRET}", now)
@@ -209,6 +215,18 @@ def fresh_identifier(world: World, request_id: int) -> int:
     item = db.session.get(CooperationRequest, request_id)
     actor = db.session.get(User, world.users[INSIDER if item.restricted else OFFICER])
     return _identifier(db.session, item, actor, IdentifierKind.EMAIL, f"fresh{next(_fresh)}@example.com")
+
+
+def fresh_link(world: World, restricted: bool) -> int:
+    """A link from the shared e-mail to a fresh key of the open request (or of the restricted one)."""
+    from coop.domain.networks import add_link
+    from coop.models import User
+
+    fresh_identifier(world, world.restricted_id if restricted else world.open_id)
+    fresh = db.session.scalar(sa.select(Identifier.normalized).order_by(Identifier.id.desc()).limit(1))
+    insider = db.session.get(User, world.users[INSIDER])
+    return add_link(db.session, insider, (IdentifierKind.EMAIL, "shared@example.com"), (IdentifierKind.EMAIL, fresh),
+                    "Один человек", utcnow()).id
 
 
 def fresh_contact(world: World) -> int:
@@ -668,6 +686,34 @@ def _routes() -> dict[tuple[str, str], list[Probe]]:
             Probe("following the restricted request", access(EDITORS, hidden=(OFFICER,)),
                   of_world(follows_id="restricted_id"))],
         ("POST", "/requests/new"): [Probe("empty", edit_form, form={})],
+        # Identifiers and networks: everyone reads what they may see; a key only restricted requests name does not
+        # exist for the officer; officers and heads link identifiers; heads and administrators list networks.
+        ("GET", "/identifiers/<string(maxlength=16):kind>/<path:normalized>"): [
+            Probe("shared", access(EVERYONE), constant(kind="email", normalized="shared@example.com")),
+            Probe("only in the restricted request", access((INSIDER, HEAD, ADMIN), hidden=(OFFICER,)),
+                  constant(kind="phone", normalized="+77017770000")),
+            Probe("unknown kind", access((), hidden=EVERYONE), constant(kind="nothing", normalized="x"))],
+        ("POST", "/identifiers/links"): [
+            Probe("empty, of a shared key", edit_form, form={"kind": "email", "normalized": "shared@example.com"}),
+            Probe("of the restricted request's key", access((INSIDER, HEAD), REFUSED_FORM, hidden=(OFFICER,)),
+                  form={"kind": "phone", "normalized": "+77017770000"})],
+        ("POST", "/identifiers/links/<int:link_id>/delete"): [
+            Probe("fresh", edit_redirect, lambda world, role: {"link_id": fresh_link(world, restricted=False)},
+                  form={}),
+            Probe("to the restricted request's key", access((INSIDER, HEAD), REDIRECT, hidden=(OFFICER,)),
+                  lambda world, role: {"link_id": fresh_link(world, restricted=True)}, form={})],
+        ("GET", "/networks/"): [Probe("list", heads_page)],
+        ("GET", "/cases/<int:case_id>/network"): [Probe("page", request_page, of_world(case_id="case_id"))],
+        ("GET", "/cases/<int:case_id>/network.json"): [Probe("graph", request_page, of_world(case_id="case_id"))],
+        # The CSV is read for the restricted request's marks; the XLSX is the same rows (tests/networks).
+        ("GET", "/cases/<int:case_id>/network/export.<fmt>"): [
+            Probe("csv", request_page, _with(of_world(case_id="case_id"), fmt="csv"))],
+        ("GET", "/api/v1/identifiers"): [
+            Probe("shared", api_read, constant(kind="email", value="shared@example.com")),
+            Probe("only in the restricted request", access((INSIDER, HEAD, ADMIN), hidden=(OFFICER,)),
+                  constant(kind="phone", value="+77017770000"))],
+        ("GET", "/api/v1/cases/<int:case_id>/network"): [Probe("network", api_read, of_world(case_id="case_id"))],
+        ("GET", "/api/v1/networks"): [Probe("list", heads_page)],
         ("GET", "/static/<path:filename>"): [Probe("style sheet", access(EVERYONE, public=True),
                                                    constant(filename="css/coop.css"))],
     }
