@@ -242,7 +242,7 @@ _KIND = {"type": "string", "enum": [kind.value for kind in IdentifierKind]}
 _TEXT, _NUMBER = {"type": "string"}, {"type": "integer"}
 _MOMENT = {"type": ["string", "null"], "format": "date-time"}
 _KEY = {"kind": _KIND, "normalized": _TEXT}
-IDENTIFIER_SCHEMA = _object(_KEY | {
+IDENTIFIER_ACROSS_REQUESTS_SCHEMA = _object(_KEY | {
     "first_seen": _MOMENT, "last_seen": _MOMENT,
     "hidden_requests": _NUMBER | {"description": _l("Requests naming it that the caller may not see (only "
                                                      "their number).")},
@@ -332,7 +332,7 @@ OPERATIONS = {
                           "form), what each partner answered, the identifiers named with it and those marked as "
                           "the same person's; requests the caller may not see are only counted."),
         "parameters": IDENTIFIER_PARAMETERS,
-        "responses": {200: _json(IDENTIFIER_SCHEMA, _l("The identifier.")), 404: None},
+        "responses": {200: _json(IDENTIFIER_ACROSS_REQUESTS_SCHEMA, _l("The identifier.")), 404: None},
     },
     "case_network": {
         "tags": ["networks"], "summary": _l("Read a case's network"),
