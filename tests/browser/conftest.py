@@ -56,20 +56,22 @@ def browser_app(database_path: Path, tmp_path: Path, **settings):
     })
 
 
-@pytest.fixture(scope="session")
-def demo_database(tmp_path_factory, worker_id) -> Path:
+def run_folder(tmp_path_factory) -> Path:
+    """The test run's temporary folder, which the xdist workers share (each has its own below it)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def build_demo_database(folder: Path) -> Path:
     """An SQLite file built by the real migrations with the demo department loaded, once per test run: loading the
-    demo costs half a minute of CPU. The xdist workers share it (the first one builds it under a lock); each test
-    works on a copy of its own."""
-    shared = tmp_path_factory.getbasetemp()
-    if worker_id != "master":
-        shared = shared.parent  # the run's folder, above the workers' own
-    path = shared / "demo.sqlite"
-    with open(shared / "demo.sqlite.lock", "w") as lock:
+    demo costs half a minute of CPU. The first worker builds it under a lock, the others wait and share it."""
+    path = folder / "demo.sqlite"
+    with open(folder / "demo.sqlite.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not path.exists():
-            building = shared / "demo-building"
-            building.mkdir(exist_ok=True)
+            building = folder / "demo-building"
+            shutil.rmtree(building, ignore_errors=True)  # what a build that failed half-way left
+            building.mkdir()
             app = browser_app(building / "demo.sqlite", building)
             with app.app_context():
                 upgrade()
@@ -80,6 +82,20 @@ def demo_database(tmp_path_factory, worker_id) -> Path:
                 db.engine.dispose()  # the last connection closed: the write-ahead log is folded into the file
             (building / "demo.sqlite").rename(path)
     return path
+
+
+def pytest_collection_finish(session):
+    """Build the demo database before the first test that needs it, so that its build (minutes on a loaded
+    machine) does not count against that test's timeout."""
+    needed = any("demo_database" in getattr(item, "fixturenames", ()) for item in session.items)
+    if needed and Path(CHROMIUM).exists():
+        build_demo_database(run_folder(session.config._tmp_path_factory))
+
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory) -> Path:
+    """The demo database every browser test starts from (each on a copy of its own)."""
+    return build_demo_database(run_folder(tmp_path_factory))
 
 
 def demo_app(demo_database: Path, tmp_path: Path, **settings):
