@@ -24,8 +24,8 @@ def rule_form(**overrides) -> dict:
     data = {"request_type": "mla_incoming", "legal_basis": "", "partner_code": "", "kind": "execution_deadline",
             "start_event": "received", "amount": "20", "unit": "working_days", "calendar": "kazakhstan",
             "series": "", "repeat_every": "", "stop_event": "answered", "extension_amount": "", "max_extensions": "0",
-            "reminders": "D-5, D+1 head", "advice_ru": "Исполните запрос", "advice_en": "", "note": "", "active": "y",
-            "pauses": "",
+            "reminders": "D-5, D+1 head", "advice_ru": "Исполните запрос", "advice_en": "", "advice_kk": "", "note": "",
+            "active": "y", "pauses": "",
             "save": "1"}
     data.update(overrides)
     return data

@@ -361,7 +361,7 @@ def test_editing_a_legal_basis_keeps_its_code(client, auth, people):
 
     response = client.post(f"/partners/legal-bases/{basis.id}/edit", data={
         "code": "renamed", "kind": "multilateral", "name_ru": "Будапештская конвенция", "name_en": "Budapest",
-        "articles": "29 — сохранность", "adopted_on": "", "notes": "", "active": ""})
+        "name_kk": "", "articles": "29 — сохранность", "adopted_on": "", "notes": "", "notes_kk": "", "active": ""})
 
     assert response.status_code == 302
     db.session.expire_all()
@@ -398,9 +398,9 @@ def test_an_administrator_adds_and_edits_a_request_type(client, auth, people):
     request_type = db.session.scalar(select(RequestType))
     form = client.get(f"/partners/request-types/{request_type.id}/edit").get_data(as_text=True)
     edited = client.post(f"/partners/request-types/{request_type.id}/edit", data={
-        "code": "ignored", "name_ru": "Розыск активов", "name_en": "Asset tracing", "direction": "incoming",
-        "partner_kind": "", "is_preservation": "", "is_emergency": "y", "description": "", "sort_order": "5",
-        "active": "y"})
+        "code": "ignored", "name_ru": "Розыск активов", "name_en": "Asset tracing", "name_kk": "", "direction": "incoming",
+        "partner_kind": "", "is_preservation": "", "is_emergency": "y", "description": "", "description_kk": "",
+        "sort_order": "5", "active": "y"})
 
     assert created.status_code == edited.status_code == 302
     assert '<option selected value="provider">' in form
