@@ -398,7 +398,8 @@ def test_an_administrator_adds_and_edits_a_request_type(client, auth, people):
     request_type = db.session.scalar(select(RequestType))
     form = client.get(f"/partners/request-types/{request_type.id}/edit").get_data(as_text=True)
     edited = client.post(f"/partners/request-types/{request_type.id}/edit", data={
-        "code": "ignored", "name_ru": "Розыск активов", "name_en": "Asset tracing", "name_kk": "", "direction": "incoming",
+        "code": "ignored", "name_ru": "Розыск активов", "name_en": "Asset tracing", "name_kk": "",
+        "direction": "incoming",
         "partner_kind": "", "is_preservation": "", "is_emergency": "y", "description": "", "description_kk": "",
         "sort_order": "5", "active": "y"})
 

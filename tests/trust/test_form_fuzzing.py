@@ -128,7 +128,8 @@ def _rule_fields(world: World) -> dict:
     return {"request_type": fresh_type.code, "legal_basis": "", "partner_code": "", "kind": "head_review",
             "start_event": "received", "amount": "10", "unit": "working_days", "calendar": "kazakhstan", "series": "",
             "repeat_every": "", "stop_event": "answered", "extension_amount": "", "max_extensions": "0",
-            "reminders": "D-3", "advice_ru": "", "advice_en": "", "advice_kk": "", "note": "", "active": "y", "pauses": ""}
+            "reminders": "D-3", "advice_ru": "", "advice_en": "", "advice_kk": "", "note": "", "active": "y",
+            "pauses": ""}
 
 
 def _edited_rule_fields(world: World) -> dict:
