@@ -172,4 +172,4 @@ def test_the_list_costs_the_same_number_of_queries_for_5_or_40_rows(client, auth
     with count_queries() as many:
         assert len(references(client.get("/requests/").get_data(as_text=True))) == 40
     assert many.count == few.count
-    assert many.count <= 14
+    assert many.count <= 16  # the page, its filters' choices, the navigation's counters and the second-factor check
