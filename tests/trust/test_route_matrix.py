@@ -785,7 +785,8 @@ def fingerprint(skip: tuple[str, ...] = ()) -> str:
     db.session.rollback()
     with db.engine.connect() as connection:
         rows = connection.exec_driver_sql(_fingerprint_query(db.engine.dialect.name, skip)).all()
-    return sha256(repr(rows).encode()).hexdigest()
+    # UNION ALL promises no order: PostgreSQL may append the parts in parallel, in any order.
+    return sha256(repr(sorted(rows, key=lambda row: row[0])).encode()).hexdigest()
 
 
 @cache
