@@ -115,14 +115,19 @@ def postgres_database(worker_id):
     server.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):
+def url_for_database(request, folder) -> str:
+    """The database `request.param` names: an SQLite file in `folder`, or this worker's PostgreSQL database."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'coop.sqlite'}"
+        return f"sqlite:///{folder / 'coop.sqlite'}"
     url = request.getfixturevalue("postgres_database")
     if url is None:
         pytest.skip("PostgreSQL is not reachable")
     return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    return url_for_database(request, tmp_path)
 
 
 class IsolatedClient(FlaskClient):

@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 from coop.domain.requests import create_request
 from coop.extensions import db
 from coop.models import CooperationRequest, Direction, User, utcnow
-from tests.conftest import running_app
+from tests.conftest import running_app, url_for_database
 from tests.factories import TEST_PASSWORD, make_user
 from tests.trust.test_route_matrix import build_world, fingerprint, fresh_rule
 
@@ -116,12 +116,7 @@ EDIT_PAGES = [
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def department(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp("edits")
-    if request.param == "sqlite":
-        url = f"sqlite:///{folder / 'coop.sqlite'}"
-    else:
-        url = request.getfixturevalue("postgres_database")
-        if url is None:
-            pytest.skip("PostgreSQL is not reachable")
+    url = url_for_database(request, folder)
     with running_app(url, folder, WTF_CSRF_ENABLED=True) as app:
         world = build_world(db.session, folder / "uploads")
         ids = vars(world) | {"target_id": make_user(db.session, "target").id, "edited_rule_id": fresh_rule(world)}

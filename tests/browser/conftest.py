@@ -11,11 +11,15 @@ import threading
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
 from flask_migrate import upgrade
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from coop import create_app
 from coop.extensions import db
+from coop.labels import status_label
+from coop.models import Status
 
 CHROMIUM = os.environ.get("COOP_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 REQUIRE_BROWSER = os.environ.get("COOP_REQUIRE_BROWSER") == "1"
@@ -145,3 +149,25 @@ def log_in(page, username: str, password: str) -> None:
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("main form button.btn-primary")
+
+
+def status_labels(app, language: str) -> dict[Status, str]:
+    """Each status as the status form names it in `language`."""
+    with app.test_request_context(), force_locale(language):
+        return {status: status_label(status) for status in Status}
+
+
+def move(page, target: Status, **fields) -> None:
+    """Use the request page's status form: pick the new status, fill what goes with it, submit."""
+    form = page.get_by_test_id("transition-form")
+    form.locator("select[name=target]").select_option(target.value)
+    for name, value in fields.items():
+        field = form.locator(f"[name={name}]")
+        if name == "file":
+            field.set_input_files(value)
+        elif field.evaluate("element => element.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
+    form.get_by_test_id("transition-submit").click()
+    expect(page.locator(".flash-success")).to_be_visible()

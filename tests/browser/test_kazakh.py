@@ -12,7 +12,6 @@ from enum import StrEnum
 
 import pytest
 from babel.messages.pofile import read_po
-from flask_babel import force_locale
 from flask_migrate import upgrade
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -22,9 +21,8 @@ from coop.domain.accounts import hash_password
 from coop.domain.deadlines import seed_deadline_rules
 from coop.domain.reference_data import seed_reference_data
 from coop.extensions import db
-from coop.labels import status_label
 from coop.models import Partner, RequestType, Role, Status
-from tests.browser.conftest import SCREENSHOTS, browser_app, log_in
+from tests.browser.conftest import SCREENSHOTS, browser_app, log_in, move, status_labels
 from tests.factories import make_user
 
 pytestmark = pytest.mark.browser
@@ -122,27 +120,6 @@ class KazakhCheck:
         self.pages += 1
 
 
-def kazakh_labels(app) -> dict[Status, str]:
-    with app.test_request_context(), force_locale("kk"):
-        return {status: status_label(status) for status in Status}
-
-
-def move(page, target: Status, **fields) -> None:
-    """Use the request page's status form: pick the new status, fill what goes with it, submit."""
-    form = page.get_by_test_id("transition-form")
-    form.locator("select[name=target]").select_option(target.value)
-    for name, value in fields.items():
-        field = form.locator(f"[name={name}]")
-        if name == "file":
-            field.set_input_files(value)
-        elif field.evaluate("element => element.tagName") == "SELECT":
-            field.select_option(value)
-        else:
-            field.fill(value)
-    form.get_by_test_id("transition-submit").click()
-    expect(page.locator(".flash-success")).to_be_visible()
-
-
 def reference_names(app) -> dict[str, str]:
     with app.app_context():
         types = {code: name for code, name in db.session.execute(select(RequestType.code, RequestType.name_kk))}
@@ -153,7 +130,7 @@ def reference_names(app) -> dict[str, str]:
 
 def test_a_kazakh_speaking_officer_works_a_case_through_and_every_page_speaks_kazakh(
         page, browser, live_server, live_app, phrases):
-    check, labels, names = KazakhCheck(phrases), kazakh_labels(live_app), reference_names(live_app)
+    check, labels, names = KazakhCheck(phrases), status_labels(live_app, "kk"), reference_names(live_app)
 
     # The officer's browser asks for Russian: she chooses Kazakh on the login page, and coop keeps it.
     page.goto("/login")

@@ -3,21 +3,14 @@ the head's approval, sending with the partner's reference, the answer with its d
 
 import re
 
-from flask_babel import force_locale
 from playwright.sync_api import expect
 
 from coop.demo import DEMO_PASSWORD
-from coop.labels import status_label
 from coop.models import Status
-from tests.browser.conftest import CHROMIUM_ARGS, SCREENSHOTS, log_in  # noqa: F401  (same browser set-up)
+from tests.browser.conftest import CHROMIUM_ARGS, SCREENSHOTS, log_in, move, status_labels  # noqa: F401
 
 CASE_NUMBER = "269900000000042"
 ANSWER_PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-
-
-def russian_labels(app) -> dict[Status, str]:
-    with app.test_request_context(), force_locale("ru"):
-        return {status: status_label(status) for status in Status}
 
 
 def shot(page, name: str) -> None:
@@ -25,24 +18,8 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"flow-{name}.png"), full_page=True)
 
 
-def move(page, target: Status, **fields) -> None:
-    """Use the request page's status form: pick the new status, fill what goes with it, submit."""
-    form = page.get_by_test_id("transition-form")
-    form.locator("select[name=target]").select_option(target.value)
-    for name, value in fields.items():
-        field = form.locator(f"[name={name}]")
-        if name == "file":
-            field.set_input_files(value)
-        elif field.evaluate("element => element.tagName") == "SELECT":
-            field.select_option(value)
-        else:
-            field.fill(value)
-    form.get_by_test_id("transition-submit").click()
-    expect(page.locator(".flash-success")).to_be_visible()
-
-
 def test_an_officer_takes_a_case_from_first_request_to_closed_answer(page, browser, live_server, live_app):
-    labels = russian_labels(live_app)
+    labels = status_labels(live_app, "ru")
     log_in(page, "officer", DEMO_PASSWORD)
 
     # 1. The case.

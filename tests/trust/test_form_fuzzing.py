@@ -38,7 +38,7 @@ from coop.models import (
     User,
     utcnow,
 )
-from tests.conftest import running_app
+from tests.conftest import running_app, url_for_database
 from tests.factories import TEST_PASSWORD, make_legal_basis, make_request_type, make_user
 from tests.trust.test_route_matrix import World, build_world, fingerprint, fresh_rule
 
@@ -294,12 +294,7 @@ def office(request, tmp_path_factory):
     """The department of the route matrix, plus a user to change the password of and one to edit, and an upload
     waiting for its mapping; built once per database and test worker."""
     folder = tmp_path_factory.mktemp("fuzz")
-    if request.param == "sqlite":
-        url = f"sqlite:///{folder / 'coop.sqlite'}"
-    else:
-        url = request.getfixturevalue("postgres_database")
-        if url is None:
-            pytest.skip("PostgreSQL is not reachable")
+    url = url_for_database(request, folder)
     with running_app(url, folder) as app:
         world = FuzzWorld(**vars(build_world(db.session, folder / "uploads")),
                           fuzzer_id=make_user(db.session, "fuzzer", Role.OFFICER).id,

@@ -66,7 +66,7 @@ from coop.models import (
     WorkingCalendar,
     utcnow,
 )
-from tests.conftest import running_app
+from tests.conftest import running_app, url_for_database
 from tests.factories import TEST_PASSWORD, make_case, make_legal_basis, make_partner, make_request_type, make_user
 
 ANONYMOUS, OFFICER, INSIDER, HEAD, ADMIN = "anonymous", "officer", "insider", "head", "admin"
@@ -768,12 +768,7 @@ def log_in(app, role: str) -> Visitor:
 def department(request, tmp_path_factory):
     """The department, on each database, with a logged-in browser per role; built once per test worker."""
     folder = tmp_path_factory.mktemp("matrix")
-    if request.param == "sqlite":
-        url = f"sqlite:///{folder / 'coop.sqlite'}"
-    else:
-        url = request.getfixturevalue("postgres_database")
-        if url is None:
-            pytest.skip("PostgreSQL is not reachable")
+    url = url_for_database(request, folder)
     with running_app(url, folder, WTF_CSRF_ENABLED=True) as app:
         world = build_world(db.session, folder / "uploads")
         db.session.commit()
