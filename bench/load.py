@@ -142,7 +142,9 @@ def prepare(url: str, readers: int, writers: int) -> dict:
 
 def start_server(url: str, port: int, workers: int, threads: int, log_path: Path) -> subprocess.Popen:
     environment = dict(os.environ, COOP_DATABASE_URL=url, COOP_SECRET_KEY="bench-load-secret",
-                       COOP_MAIL_SERVER="127.0.0.1", COOP_MAIL_PORT="1")
+                       COOP_MAIL_SERVER="127.0.0.1", COOP_MAIL_PORT="1",
+                       # The generated people have no second factor (its check on each page reads nothing).
+                       COOP_MFA_REQUIRED_ROLES="", COOP_MFA_FOR_TOKENS="0")
     gunicorn = Path(sys.executable).with_name("gunicorn")
     log = log_path.open("w")
     server = subprocess.Popen(

@@ -36,6 +36,8 @@ def make_bench_app(url: str):
     app = create_app({
         "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False, "COOP_CHECK_SCHEMA": False, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": 1,
+        # The generated people have no second factor; checking it on each page reads nothing (the user is loaded).
+        "COOP_MFA_REQUIRED_ROLES": (), "COOP_MFA_FOR_TOKENS": False,
     })
     app.add_url_rule("/__bench_floor", "bench_floor", lambda: "<!doctype html><p>ok</p>")
     return app
@@ -270,15 +272,17 @@ def markdown(results: list[dict]) -> str:
             lines.append(f"| {result['label']} | *machine load (1-minute average) at start / end* | "
                          f"{start:.1f} / {end:.1f} | | | |")
         lines.append(f"| {result['label']} | *Flask floor* | {floors['flask_ms']:.1f} | | | |")
-        lines.append(f"| {result['label']} | *SQL floor ({floors['dashboard_statements']} dashboard statements)* "
-                     f"| {floors['sql_ms']:.1f} | | | |")
+        if floors["dashboard_statements"]:
+            lines.append(f"| {result['label']} | *SQL floor ({floors['dashboard_statements']} dashboard statements)* "
+                         f"| {floors['sql_ms']:.1f} | | | |")
         for name, page in result["pages"].items():
             if "error" in page:
                 lines.append(f"| {result['label']} | {name} | n/a | | | {page['error'][:60]} |")
                 continue
-            meets = page["median_ms"] <= TARGET_MS and page["ratio"] <= TARGET_RATIO
+            ratio = page["ratio"]
+            meets = page["median_ms"] <= TARGET_MS and (ratio is None or ratio <= TARGET_RATIO)
             lines.append(f"| {result['label']} | {name} | {page['median_ms']:.1f} | {page['p90_ms']:.1f} | "
-                         f"{page['ratio']:.2f} | {'yes' if meets else 'no'} |")
+                         f"{'—' if ratio is None else f'{ratio:.2f}'} | {'yes' if meets else 'no'} |")
         export = result.get("export")
         if export and "error" not in export:
             lines.append(f"| {result['label']} | Full export, CSV ({export['rows']:,} rows, "
@@ -347,7 +351,8 @@ def measure_networks(url: str, repeat: int, label: str) -> dict:
         for who, visitor in (("head", client), ("officer", officer)):
             if path == "/networks/" and who == "officer":
                 continue
-            results["pages"][f"{name}, {who}"] = _measure_one(page_action(visitor, path), repeat, floor)
+            # No ratio: these pages have no floor of their own (the SQL floor is the dashboard's); 150 ms only.
+            results["pages"][f"{name}, {who}"] = _measure_one(page_action(visitor, path), repeat, floor=0.0)
             print(f"{name}, {who}: {results['pages'][f'{name}, {who}']}", file=sys.stderr, flush=True)
     results["load_average"] = [load_at_start, os.getloadavg()[0]]
     return results

@@ -21,7 +21,10 @@ def _iso(value):
 
 
 def _key_json(key: networks.Key) -> dict:
-    return {"kind": key[0].value, "normalized": key[1]}
+    found = {"kind": key[0].value, "normalized": key[1]}
+    if isinstance(key, networks.IpSession):  # one address's session: the times it connects within
+        found["session"] = {"first_seen": _iso(key.start), "last_seen": _iso(key.end)}
+    return found
 
 
 def identifier_json(page: networks.IdentifierPage) -> dict:

@@ -5,6 +5,10 @@ cased handle per platform, IP address, checksummed wallet ...). Two cases are co
 name the same key, or keys an officer marked as the same person's (`IdentifierLink`); a *network* is a connected
 group of cases (a connected component of the graph of cases and keys).
 
+An IP address connects only within its time window: operators hand an address to another subscriber within hours,
+so the times it was seen (`identifier.observed_at`) are cut into *sessions* wherever two successive times lie more
+than `IP_SESSION_GAP` apart, and each session is a key of its own (`IpSession`) in the walks below.
+
 Need-to-know: what a user is shown is explored over the requests that user may see (`may_see_request_id`), so a
 restricted request never connects, names or counts anything for someone who may not open it. The stored
 components (`case_network`, `network`) count everything; they serve the head's list of networks only, which
@@ -19,12 +23,13 @@ per transaction; `rebuild` recounts them all after bulk writes.
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
     and_,
+    case,
     delete,
     distinct,
     event,
@@ -65,6 +70,9 @@ _CHUNK = 400  # keys or ids per IN list
 MAX_APPEARANCES = 500
 MAX_NETWORK_CASES = 300
 REASON_MAX = 2000
+# Two sightings of one IP address further apart than this may be two subscribers (mobile carriers reassign their
+# pools within hours; a fixed line keeps its address for about a day): they connect nothing.
+IP_SESSION_GAP = timedelta(hours=24)
 
 
 class NetworkProblem(Exception):
@@ -103,6 +111,60 @@ def ordered_pair(first: Key, second: Key) -> tuple[Key, Key]:
     return (first, second) if (first[0].value, first[1]) < (second[0].value, second[1]) else (second, first)
 
 
+class IpSession(tuple):
+    """An IP address's key within one session (its sightings, each within `IP_SESSION_GAP` of the next).
+
+    It reads as the address's key, (kind, address), wherever a key is shown, linked to or looked up, and differs
+    from the same address's other sessions. `start` and `end` are its first and last sighting (None: sightings
+    without a time, which match only one another)."""
+
+    start: datetime | None
+    end: datetime | None
+
+    def __new__(cls, address: str, start: datetime | None, end: datetime | None = None):
+        session = super().__new__(cls, (IdentifierKind.IP, address))
+        session.start, session.end = start, end if end is not None else start
+        return session
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, IpSession) and tuple(self) == tuple(other) and self.start == other.start
+
+    def __ne__(self, other) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash((*self, self.start))
+
+    def __repr__(self) -> str:
+        return f"IpSession({self[1]!r}, {self.start!r})"
+
+
+def address_key(key: Key) -> Key:
+    """The plain key of a key (an IP session's address; any other key itself)."""
+    return (key[0], key[1]) if isinstance(key, IpSession) else key
+
+
+def ip_sessions(address: str, times: Iterable[datetime | None]) -> dict[datetime | None, IpSession]:
+    """The session of each time `address` was seen: times closer than `IP_SESSION_GAP` to the next one share it."""
+    found: dict[datetime | None, IpSession] = {}
+    timed = sorted({moment for moment in times if moment is not None})
+    if any(moment is None for moment in times):
+        found[None] = IpSession(address, None)
+    run: list[datetime] = []
+    for moment in [*timed, None]:
+        if run and (moment is None or moment - run[-1] > IP_SESSION_GAP):
+            session = IpSession(address, run[0], run[-1])
+            found.update(dict.fromkeys(run, session))
+            run = []
+        if moment is not None:
+            run.append(moment)
+    return found
+
+
+def _node(key: Key) -> tuple:
+    return ("key", key[0].value, key[1], key.start) if isinstance(key, IpSession) else ("key", key[0].value, key[1])
+
+
 def components(memberships: Iterable[tuple[int, Key]], links: Iterable[tuple[Key, Key]] = ()) -> dict[int, int]:
     """For each case connected to at least one other, the smallest case id of its connected group.
 
@@ -123,11 +185,15 @@ def components(memberships: Iterable[tuple[int, Key]], links: Iterable[tuple[Key
             parent[max(first, second, key=repr)] = min(first, second, key=repr)
 
     cases = set()
+    linked = set()
+    for first, second in links:
+        join(_node(first), _node(second))
+        linked |= {first, second}
     for case_id, key in memberships:
         cases.add(case_id)
-        join(("case", case_id), ("key", key[0].value, key[1]))
-    for first, second in links:
-        join(("key", first[0].value, first[1]), ("key", second[0].value, second[1]))
+        join(("case", case_id), _node(key))
+        if address_key(key) in linked:  # a link names an address: every session of it
+            join(_node(key), _node(address_key(key)))
     groups: dict = defaultdict(list)
     for case_id in cases:
         groups[root(("case", case_id))].append(case_id)
@@ -159,13 +225,36 @@ def _chunks(items: Iterable, size: int = _CHUNK):
         yield ordered[start:start + size]
 
 
+_SIGHTED_AT = case((Identifier.kind == IdentifierKind.IP, Identifier.observed_at))  # only an address's time matters
+
+
 def _memberships(connection, condition: ColumnElement[bool], seen_by: ColumnElement[bool] | None):
-    query = (select(CooperationRequest.case_id, Identifier.kind, Identifier.normalized).distinct()
+    query = (select(CooperationRequest.case_id, Identifier.kind, Identifier.normalized, _SIGHTED_AT).distinct()
              .join(CooperationRequest, CooperationRequest.id == Identifier.request_id)
              .where(CooperationRequest.case_id.is_not(None), condition))
     if seen_by is not None:
         query = query.where(seen_by)
-    return {(case_id, (kind, normalized)) for case_id, kind, normalized in connection.execute(query)}
+    rows = connection.execute(query).all()
+    addresses = {normalized for _case, kind, normalized, _at in rows if kind == IdentifierKind.IP}
+    sessions = _sessions_of(connection, addresses, seen_by) if addresses else {}
+    return {(case_id, sessions[normalized][sighted_at] if kind == IdentifierKind.IP else (kind, normalized))
+            for case_id, kind, normalized, sighted_at in rows}
+
+
+def _sessions_of(connection, addresses: set[str], seen_by: ColumnElement[bool] | None):
+    """Each address's sessions, from every sighting of it in a case's request the viewer may see (the stored
+    networks see all): for each address, its sessions by sighting time."""
+    times: dict[str, set] = defaultdict(set)
+    for chunk in _chunks(addresses):
+        query = (select(Identifier.normalized, Identifier.observed_at).distinct()
+                 .join(CooperationRequest, CooperationRequest.id == Identifier.request_id)
+                 .where(Identifier.kind == IdentifierKind.IP, Identifier.normalized.in_(chunk),
+                        CooperationRequest.case_id.is_not(None)))
+        if seen_by is not None:
+            query = query.where(seen_by)
+        for normalized, observed_at in connection.execute(query):
+            times[normalized].add(observed_at)
+    return {address: ip_sessions(address, found) for address, found in times.items()}
 
 
 def _key_condition(keys: list[Key]) -> ColumnElement[bool]:
@@ -177,14 +266,15 @@ def _key_condition(keys: list[Key]) -> ColumnElement[bool]:
 
 
 def _named_by_keys(connection, keys: list[Key], seen_by: ColumnElement[bool] | None) -> set[tuple[int, Key]]:
+    """Who names `keys`: an IP session only in that session, a plain address (a link's end) in any of them."""
     wanted = set(keys)
     return {(case_id, key) for case_id, key in _memberships(connection, _key_condition(keys), seen_by)
-            if key in wanted}
+            if key in wanted or address_key(key) in wanted}
 
 
 def _links_of(connection, keys: set[Key]) -> set[tuple[Key, Key]]:
     found = set()
-    for chunk in _chunks(keys):
+    for chunk in _chunks({address_key(key) for key in keys}):
         rows = connection.execute(
             select(IdentifierLink.kind_a, IdentifierLink.normalized_a, IdentifierLink.kind_b,
                    IdentifierLink.normalized_b)
@@ -232,7 +322,7 @@ def explore(connection, seeds: Iterable[int], seen_by: ColumnElement[bool] | Non
             frontier = set()
     # Drop what a truncated walk reached beyond its cases, and links to keys no explored request names.
     found.memberships = {(case_id, key) for case_id, key in found.memberships if case_id in found.cases}
-    named_keys = {key for _case, key in found.memberships}
+    named_keys = {address_key(key) for _case, key in found.memberships}
     found.links = {pair for pair in found.links if pair[0] in named_keys and pair[1] in named_keys}
     return found
 
@@ -338,9 +428,10 @@ def _cases_naming(connection, keys: set[Key]) -> set[int]:
 
 
 def _changed(obj) -> bool:
-    """Whether a stored identifier's key, or a stored request's case, changes in this flush."""
+    """Whether a stored identifier's key or time (an address's sessions), or a stored request's case, changes."""
     state = inspect(obj)
-    names = ("kind", "normalized", "request_id") if isinstance(obj, Identifier) else ("case_id", "case")
+    names = ("kind", "normalized", "observed_at", "request_id") if isinstance(obj, Identifier) \
+        else ("case_id", "case")
     return any(state.attrs[name].history.has_changes() for name in names)
 
 
@@ -488,6 +579,17 @@ class IdentifierPage:
     @property
     def partner_count(self) -> int:
         return len({item.partner_id for item in self.appearances})
+
+    def sessions(self) -> list[tuple[IpSession, int]]:
+        """An IP address's sessions on this page, latest first, with how many requests saw it in each."""
+        if self.key[0] != IdentifierKind.IP:
+            return []
+        session_of = ip_sessions(self.key[1], [item.observed_at for item in self.appearances])
+        counts: dict[IpSession, set[int]] = defaultdict(set)
+        for item in self.appearances:
+            counts[session_of[item.observed_at]].add(item.request_id)
+        return sorted(((session, len(requests)) for session, requests in counts.items()),
+                      key=lambda item: (item[0].start is not None, item[0].start or datetime.min), reverse=True)
 
 
 def identifier_page(session: Session, user: User, key: Key) -> IdentifierPage | None:
@@ -661,11 +763,17 @@ def walk_within(connection, case_id: int, members: set[int], condition: ColumnEl
     for member, key in memberships:
         keys_of[member].add(key)
         cases_of[key].add(member)
-    links = {pair for pair in _links_of(connection, set(cases_of)) if pair[0] in cases_of and pair[1] in cases_of}
+    keys_of_address: dict[Key, set[Key]] = defaultdict(set)  # a link names an address: all its sessions
+    for key in cases_of:
+        keys_of_address[address_key(key)].add(key)
+    links = {pair for pair in _links_of(connection, set(cases_of))
+             if pair[0] in keys_of_address and pair[1] in keys_of_address}
     linked: dict[Key, set[Key]] = defaultdict(set)
     for first, second in links:
-        linked[first].add(second)
-        linked[second].add(first)
+        for one in keys_of_address[first]:
+            for other in keys_of_address[second]:
+                linked[one].add(other)
+                linked[other].add(one)
     found = Exploration()
     order, seen_keys, frontier = [case_id], set(), [case_id]
     reached = {case_id}
@@ -689,7 +797,7 @@ def walk_within(connection, case_id: int, members: set[int], condition: ColumnEl
         order, found.truncated = order[:max_cases], True
     found.cases = set(order)
     found.memberships = {(member, key) for member, key in memberships if member in found.cases}
-    named = {key for _member, key in found.memberships}
+    named = {address_key(key) for _member, key in found.memberships}
     found.links = {pair for pair in links if pair[0] in named and pair[1] in named}
     return found
 
@@ -707,7 +815,7 @@ def case_network(session: Session, user: User, case_id: int, max_cases: int = MA
         found = walk_within(connection, case_id, members, seen_by(user), max_cases)
     by_key = found.keys_by_case_count()
     linked = {key for pair in found.links for key in pair}
-    shared = {key: cases for key, cases in by_key.items() if len(cases) > 1 or key in linked}
+    shared = {key: cases for key, cases in by_key.items() if len(cases) > 1 or address_key(key) in linked}
     return CaseNetworkView(case_id, _case_nodes(session, user, found.cases), shared, found.links, found.truncated)
 
 

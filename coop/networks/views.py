@@ -1,5 +1,8 @@
 """An identifier's page, links between identifiers, a case's network and the head's list of networks."""
 
+from collections import defaultdict
+from datetime import timedelta
+
 from flask import abort, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,7 +12,7 @@ from coop.addresses import page_argument
 from coop.domain import networks
 from coop.exports import FORMATS, download
 from coop.extensions import db
-from coop.i18n import local_zone
+from coop.i18n import format_local_date, format_local_datetime, local_zone
 from coop.labels import direction_label, identifier_kind_label, status_label
 from coop.models import Case, IdentifierKind, Role, User, utcnow
 from coop.networks import bp, identifier_url
@@ -46,6 +49,7 @@ def _identifier_page(key: networks.Key, form: LinkForm | None = None, status: in
     if form is None:
         form = LinkForm(formdata=None, kind=key[0].value, normalized=key[1])
     return render_template("networks/identifier.html", page=page, key=key, form=form,
+                           session_gap_hours=networks.IP_SESSION_GAP // timedelta(hours=1),
                            can_edit=current_user.role in EDITORS, heads=_heads() if page.hidden else []), status
 
 
@@ -126,17 +130,25 @@ def graph_json(view: networks.CaseNetworkView) -> dict:
                                "url": url_for("networks.case_network", case_id=node.id)}})
     for key, node_id in key_ids.items():
         label = key[1] if len(key[1]) <= 28 else key[1][:26] + "…"
+        full = key[1]
+        if isinstance(key, networks.IpSession) and key.start is not None:  # one address, several sessions
+            full = f"{key[1]} · {format_local_datetime(key.start)}"
+            label = f"{label} · {format_local_date(key.start)}"
         nodes.append({"data": {"id": node_id, "type": "identifier", "kind": key[0].value,
-                               "kindLabel": identifier_kind_label(key[0]), "label": label, "full": key[1],
+                               "kindLabel": identifier_kind_label(key[0]), "label": label, "full": full,
                                "url": identifier_url(*key)}})
         for case_id in sorted(view.shared_keys[key]):
             if case_id in view.cases:
                 edges.append({"data": {"id": f"{node_id}-case-{case_id}", "source": f"case-{case_id}",
                                        "target": node_id}})
+    ids_of_address = defaultdict(list)  # a link names an address: it joins each of its sessions
+    for key, node_id in key_ids.items():
+        ids_of_address[networks.address_key(key)].append(node_id)
     for first, second in sorted(view.links, key=repr):
-        if first in key_ids and second in key_ids:
-            edges.append({"data": {"id": f"{key_ids[first]}-{key_ids[second]}", "source": key_ids[first],
-                                   "target": key_ids[second], "type": "link"}})
+        for source in ids_of_address.get(first, ()):
+            for target in ids_of_address.get(second, ()):
+                edges.append({"data": {"id": f"{source}-{target}", "source": source, "target": target,
+                                       "type": "link"}})
     return {"center": f"case-{view.case_id}", "truncated": view.truncated, "elements": {"nodes": nodes,
                                                                                        "edges": edges}}
 

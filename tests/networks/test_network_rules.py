@@ -1,6 +1,8 @@
 """The rules of networks: keys by canonical form, connected groups of cases, and the stored networks kept equal
 to a recount through every change (identifiers added, removed, requests moved between cases, links)."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -10,7 +12,8 @@ from coop.extensions import db
 from coop.models import CaseNetwork, Identifier, IdentifierKind, Network, Role
 from tests.factories import make_case, make_partner, make_request, make_user
 
-PHONE, TELEGRAM = IdentifierKind.PHONE, IdentifierKind.ACCOUNT
+PHONE, TELEGRAM, IP = IdentifierKind.PHONE, IdentifierKind.ACCOUNT, IdentifierKind.IP
+NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
 # --- no database ------------------------------------------------------------------------------------------
@@ -51,10 +54,32 @@ def test_components_join_cases_through_shared_keys_and_links_and_leave_lone_case
     assert linked == {1: 1, 2: 1, 3: 1, 4: 1, 5: 1}
 
 
+def test_an_address_seen_within_a_day_of_another_sighting_is_one_session_and_a_gap_starts_another():
+    hour = timedelta(hours=1)
+    times = [NOON, NOON + 20 * hour, NOON + 40 * hour, NOON + 30 * 24 * hour, None]
+    sessions = networks.ip_sessions("93.184.216.34", times)
+    first = sessions[NOON]
+    assert sessions[NOON + 20 * hour] == sessions[NOON + 40 * hour] == first  # chained, although 40 h apart
+    assert (first.start, first.end) == (NOON, NOON + 40 * hour)
+    assert sessions[NOON + 30 * 24 * hour] != first and sessions[None] not in (first, sessions[NOON + 30 * 24 * hour])
+    # Every session reads as the address's key (pages, links, look-ups) and is a key of its own in a walk.
+    assert tuple(first) == (IP, "93.184.216.34") and networks.address_key(first) == (IP, "93.184.216.34")
+    assert first != (IP, "93.184.216.34") and len({first, (IP, "93.184.216.34")}) == 2
+
+
+def test_components_join_cases_through_one_session_of_an_address_and_a_link_joins_every_session():
+    early, late = networks.IpSession("93.184.216.34", NOON), networks.IpSession("93.184.216.34", NOON + timedelta(30))
+    memberships = [(1, early), (2, early), (3, late), (4, late), (5, (PHONE, "+1"))]
+    assert networks.components(memberships) == {1: 1, 2: 1, 3: 3, 4: 3}
+    linked = networks.components(memberships, [((IP, "93.184.216.34"), (PHONE, "+1"))])
+    assert linked == dict.fromkeys(range(1, 6), 1)
+
+
 # --- stored networks --------------------------------------------------------------------------------------
 
-def _identify(request, kind, normalized):
-    request.identifiers.append(Identifier(kind=kind, value=normalized, normalized=normalized))
+def _identify(request, kind, normalized, observed_at=None):
+    request.identifiers.append(Identifier(kind=kind, value=normalized, normalized=normalized,
+                                          observed_at=observed_at, observed_zone="UTC" if observed_at else None))
     db.session.flush()
 
 
@@ -154,3 +179,30 @@ def test_what_an_officer_sees_of_a_network_leaves_restricted_requests_out(app):
     assert networks.identifier_page(db.session, officer, (TELEGRAM, "telegram:nobody")) is None
     assert {item.request_id for item in networks.identifier_page(db.session, head, (TELEGRAM, "telegram:secret"))
             .appearances} == {bridge.id, far.id}
+
+
+def test_an_ip_address_connects_cases_only_within_its_session_and_follows_changed_times(app):
+    head = make_user(db.session, "head", Role.HEAD)
+    partner = make_partner(db.session)
+    cases = [make_case(db.session) for _ in range(3)]
+    first, second, third = (make_request(db.session, partner=partner, case=case) for case in cases)
+    address = "93.184.216.34"
+    _identify(first, IP, address, NOON)
+    _identify(second, IP, address, NOON + timedelta(hours=6))
+    _identify(third, IP, address, NOON + timedelta(days=90))  # the operator gave the address to someone else
+    assert _recounted()[0] == {cases[0].id: cases[0].id, cases[1].id: cases[0].id}
+    view = networks.case_network(db.session, head, cases[0].id)
+    assert set(view.cases) == {cases[0].id, cases[1].id}
+    [session] = view.shared_keys
+    assert (session.start, session.end) == (NOON, NOON + timedelta(hours=6))
+    assert set(networks.case_network(db.session, head, cases[2].id).cases) == {cases[2].id}
+    page = networks.identifier_page(db.session, head, (IP, address))
+    assert [(found.start, count) for found, count in page.sessions()] == [(NOON + timedelta(days=90), 1), (NOON, 2)]
+
+    # A corrected time moves a sighting into the other session, and the networks follow.
+    third.identifiers[0].observed_at = NOON + timedelta(hours=30)
+    db.session.flush()
+    assert set(_recounted()[0]) == {case.id for case in cases}
+    second.identifiers[0].observed_at = NOON + timedelta(days=60)
+    db.session.flush()
+    assert _recounted()[0] == {}

@@ -150,3 +150,27 @@ def test_the_api_gives_identifiers_and_networks_with_the_same_need_to_know(clien
     log_in(client, auth, "head")
     listed = client.get("/api/v1/networks").get_json()
     assert listed["total"] == 1 and listed["items"][0]["cases"] == 4
+
+
+def test_an_ip_address_shows_its_sessions_and_connects_only_the_cases_of_one(client, auth, app):
+    from datetime import UTC, datetime, timedelta
+
+    make_user(db.session, "head", Role.HEAD)
+    partner = make_partner(db.session, "meta")
+    cases = [make_case(db.session, f"2026-10{number}") for number in (1, 2, 3)]
+    requests = [make_request(db.session, partner=partner, case=case) for case in cases]
+    seen = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    for request, when in zip(requests, (seen, seen + timedelta(hours=5), seen + timedelta(days=40)), strict=True):
+        request.identifiers.append(Identifier(kind=IdentifierKind.IP, value="93.184.216.34",
+                                              normalized="93.184.216.34", observed_at=when, observed_zone="UTC"))
+    db.session.commit()
+    log_in(client, auth, "head")
+    html = client.get("/identifiers/ip/93.184.216.34").get_data(as_text=True)
+    assert 'data-testid="ip-sessions"' in html and html.count("<tr><td class=\"nowrap\">") == 2
+    network = client.get(f"/cases/{cases[0].id}/network").get_data(as_text=True)
+    assert "2026-102" in network and "2026-103" not in network and 'data-testid="ip-session"' in network
+    graph = client.get(f"/cases/{cases[0].id}/network.json").get_json()
+    [address] = [node["data"] for node in graph["elements"]["nodes"] if node["data"]["type"] == "identifier"]
+    assert address["url"].endswith("/identifiers/ip/93.184.216.34") and "·" in address["full"]
+    api = client.get(f"/api/v1/cases/{cases[0].id}/network").get_json()
+    assert api["identifiers"][0]["session"]["first_seen"].startswith("2026-03-02T09:00")
