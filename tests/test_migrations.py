@@ -33,6 +33,27 @@ def test_migrations_downgrade_to_nothing_and_up_again(bare_app):
     upgrade()
 
 
+def test_a_database_with_requests_downgrades_and_upgrades_again_keeping_them(bare_app):
+    from coop.domain.reference_data import seed_reference_data
+    from coop.models import LegalBasis
+    from tests.factories import make_request
+
+    upgrade()
+    seed_reference_data(db.session)
+    basis = db.session.scalars(db.select(LegalBasis)).first()
+    make_request(db.session, legal_basis=basis, title="Kept")  # rows that reference the tables batch mode copies
+    db.session.commit()
+    basis_id = basis.id
+    db.session.remove()
+    downgrade(revision="c2a7e51f0d3b")
+    upgrade()
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT title, legal_basis_id FROM cooperation_request").all() == [
+            ("Kept", basis_id)]
+        if connection.dialect.name == "sqlite":
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
 def test_an_outdated_database_gets_a_clear_page(bare_app):
     bare_app.config["COOP_CHECK_SCHEMA"] = True
     response = bare_app.test_client().get("/login")

@@ -33,6 +33,11 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def _set_sqlite_foreign_keys(connection, enforced: bool) -> None:
+    # On the driver's connection, outside any transaction (inside one SQLite ignores the pragma).
+    connection.connection.driver_connection.execute(f"PRAGMA foreign_keys={'ON' if enforced else 'OFF'}")
+
+
 def run_migrations_online():
     def process_revision_directives(context, revision, directives):
         if getattr(config.cmd_opts, "autogenerate", False):
@@ -47,14 +52,24 @@ def run_migrations_online():
     conf_args.setdefault("include_name", include_name)
 
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:  # a batch migration recreates a table: dropping the old one must not trip its references
+            _set_sqlite_foreign_keys(connection, False)
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
-        with context.begin_transaction():
-            before = set(context.get_context().get_current_heads())
-            context.run_migrations()
-            changed = set(context.get_context().get_current_heads()) != before
-        if changed:  # the planner's statistics, counted once the schema (and its indexes) changed
-            refresh_statistics(connection)
+        try:
+            with context.begin_transaction():
+                before = set(context.get_context().get_current_heads())
+                context.run_migrations()
+                changed = set(context.get_context().get_current_heads()) != before
+                if sqlite and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").all()):
+                    raise RuntimeError(f"the migration broke references, nothing is changed: {broken[:5]}")
+            if changed:  # the planner's statistics, counted once the schema (and its indexes) changed
+                refresh_statistics(connection)
             connection.commit()
+        finally:
+            if sqlite:
+                connection.rollback()  # no transaction open, or the pragma would be ignored
+                _set_sqlite_foreign_keys(connection, True)
 
 
 if context.is_offline_mode():
