@@ -889,27 +889,29 @@ def largest_networks(session: Session, limit: int = 25, offset: int = 0) -> tupl
     ids = [network.id for network in networks]
     if not ids:
         return [], total
-    # One pass over the requests of these networks (a few thousand rows), counted here; open deadlines by SQL.
-    partners: dict[int, set[int]] = defaultdict(set)
-    oldest: dict[int, tuple] = {}
-    final = set(FINAL)
-    rows = session.execute(
-        select(CaseNetwork.network_id, CooperationRequest.id, CooperationRequest.partner_id,
-               CooperationRequest.sent_at, CooperationRequest.status, CooperationRequest.direction,
-               CooperationRequest.answered_at)
+    # Counted in SQL from the covering index `ix_cooperation_request_case_progress`: the top networks hold tens of
+    # thousands of requests, and converting each one's times in Python cost more than the rest of the page.
+    partner_counts = dict(session.execute(
+        select(CaseNetwork.network_id, func.count(distinct(CooperationRequest.partner_id)))
         .join(CooperationRequest, CooperationRequest.case_id == CaseNetwork.case_id)
-        .where(CaseNetwork.network_id.in_(ids)))
-    for network_id, request_id, partner_id, sent_at, status, direction, answered_at in rows:
-        partners[network_id].add(partner_id)
-        waiting = direction == Direction.OUTGOING and sent_at is not None and answered_at is None \
-            and status not in final
-        if waiting and (network_id not in oldest or (sent_at, request_id) < oldest[network_id]):
+        .where(CaseNetwork.network_id.in_(ids)).group_by(CaseNetwork.network_id)).all())
+    oldest: dict[int, tuple] = {}
+    # The times are checked here: on them, a database without statistics would walk every unanswered request
+    # through the index on answered_at (100 ms at 1,000,000) instead of these networks' few open ones.
+    for network_id, request_id, sent_at, answered_at in session.execute(
+            select(CaseNetwork.network_id, CooperationRequest.id, CooperationRequest.sent_at,
+                   CooperationRequest.answered_at)
+            .join(CooperationRequest, CooperationRequest.case_id == CaseNetwork.case_id)
+            .where(CaseNetwork.network_id.in_(ids), CooperationRequest.direction == Direction.OUTGOING,
+                   CooperationRequest.status.not_in(FINAL))):
+        if sent_at is None or answered_at is not None:
+            continue
+        if network_id not in oldest or (sent_at, request_id) < oldest[network_id]:
             oldest[network_id] = (sent_at, request_id)
     references = dict(session.execute(select(CooperationRequest.id, CooperationRequest.reference).where(
         CooperationRequest.id.in_([request_id for _sent, request_id in oldest.values()]))).all())
     oldest = {network_id: (request_id, references.get(request_id), sent_at)
               for network_id, (sent_at, request_id) in oldest.items()}
-    partner_counts = {network_id: len(found) for network_id, found in partners.items()}
     deadlines = dict(session.execute(
         select(CaseNetwork.network_id, func.count(OpenDeadline.deadline_id))
         .join(CooperationRequest, CooperationRequest.case_id == CaseNetwork.case_id)
