@@ -182,16 +182,19 @@ def identifiers_elsewhere(session: Session, user: User, case_id: int,
     keys = {(identifier.kind, identifier.normalized) for request in requests for identifier in request.identifiers}
     if not keys:
         return []
+    # No ORDER BY in SQL: without statistics SQLite would rather walk every request in that order (1.4 s at
+    # 1,000,000) than read the few that name these identifiers through their index; the newest come first here.
     query = (visible_requests(user)
              .with_only_columns(Identifier.kind, Identifier.normalized, CooperationRequest.id,
-                                CooperationRequest.reference, Case.id, Case.number)
+                                CooperationRequest.reference, Case.id, Case.number, CooperationRequest.created_at)
              .join(Identifier, Identifier.request_id == CooperationRequest.id)
              .outerjoin(Case, Case.id == CooperationRequest.case_id)
-             .where(Identifier.normalized.in_(sorted({normalized for _kind, normalized in keys})),
-                    or_(CooperationRequest.case_id.is_(None), CooperationRequest.case_id != case_id))
-             .order_by(CooperationRequest.created_at.desc(), CooperationRequest.id.desc()))
+             .where(Identifier.kind.in_(sorted({kind for kind, _normalized in keys})),
+                    Identifier.normalized.in_(sorted({normalized for _kind, normalized in keys})),
+                    or_(CooperationRequest.case_id.is_(None), CooperationRequest.case_id != case_id)))
+    rows = sorted(session.execute(query), key=lambda row: (row[-1], row[2]), reverse=True)
     found: dict[tuple[IdentifierKind, str], IdentifierElsewhere] = {}
-    for kind, normalized, request_id, reference, other_case_id, number in session.execute(query):
+    for kind, normalized, request_id, reference, other_case_id, number, _created_at in rows:
         if (kind, normalized) not in keys:
             continue
         entry = found.setdefault((kind, normalized), IdentifierElsewhere(kind, normalized))
