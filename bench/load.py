@@ -152,7 +152,7 @@ def start_server(url: str, port: int, workers: int, threads: int, log_path: Path
          # Keep-alive longer than the gap between two calls of one person, as behind a reverse proxy: with
          # gunicorn's 2 s, a call sent just as the worker closed the idle connection was reset.
          "--keep-alive", "30", "--timeout", "120", "--graceful-timeout", "10", "--access-logfile", "-",
-         "--access-logformat", '%(m)s %(U)s %(s)s %(M)sms', "coop:create_app()"],
+         "--access-logformat", '%(m)s %(U)s %(s)s %(M)sms', "coop.wsgi:app"],
         env=environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

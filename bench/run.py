@@ -31,7 +31,7 @@ TARGET_RATIO = 2.0
 
 
 def make_bench_app(url: str):
-    from coop import create_app
+    from coop import create_app, settle_garbage_collector
 
     app = create_app({
         "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
@@ -40,6 +40,7 @@ def make_bench_app(url: str):
         "COOP_MFA_REQUIRED_ROLES": (), "COOP_MFA_FOR_TOKENS": False,
     })
     app.add_url_rule("/__bench_floor", "bench_floor", lambda: "<!doctype html><p>ok</p>")
+    settle_garbage_collector()  # as coop.wsgi and `coop quickstart` do
     return app
 
 

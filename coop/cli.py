@@ -131,6 +131,7 @@ def quickstart(host: str, port: int):
     """Upgrade the database, load the demo data if it is empty, and serve coop until Ctrl+C."""
     from flask_migrate import upgrade
 
+    from coop import settle_garbage_collector
     from coop.demo import load_demo_data
 
     # Bound first, so that a taken port is refused at once; connections wait in the backlog until it serves.
@@ -139,6 +140,7 @@ def quickstart(host: str, port: int):
     click.echo(_seed_reference_data())
     click.echo(load_demo_data(db.session))
     db.session.remove()  # the server's requests open sessions of their own
+    settle_garbage_collector()
     _announce(host, server.effective_port)
     server.run()  # until Ctrl+C (SIGINT), which waitress turns into a clean shutdown
     click.echo("coop has stopped.")

@@ -177,3 +177,23 @@ def test_quickstart_reads_its_port_from_the_environment(app, monkeypatch):
         monkeypatch.setenv("COOP_PORT", str(port))
         result = app.test_cli_runner().invoke(args=["quickstart", "--host", "127.0.0.1"])
     assert result.exit_code != 0 and f"127.0.0.1:{port}" in result.output
+
+
+def test_the_deployment_section_names_an_application_that_a_server_can_import(tmp_path):
+    """gunicorn imports the module the README names, in a process of its own, and serves its `app`."""
+    command = readme_command("Deployment")
+    target = re.search(r"gunicorn .* ([\w.]+):(\w+)$", command, re.MULTILINE)
+    assert target, command
+    module, name = target.groups()
+    check = (f"import gc, {module} as served; app = served.{name}; "
+             "print(app.name, app.test_client().get('/login').status_code, gc.get_freeze_count() > 0)")
+    environment = {**os.environ, "COOP_DATABASE_URL": f"sqlite:///{tmp_path / 'coop.sqlite'}",
+                   "COOP_SECRET_KEY": "deployment-test", "COOP_UPLOAD_FOLDER": str(tmp_path / "uploads"),
+                   "COOP_AUDIT_KEY_FILE": str(tmp_path / "audit_signing_key")}
+    coop = Path(sys.executable).parent / "coop"
+    subprocess.run([str(coop), "db", "upgrade"], cwd=tmp_path, env=environment, capture_output=True, check=True,
+                   timeout=300)
+    result = subprocess.run([sys.executable, "-c", check], cwd=tmp_path, env=environment, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["coop", "200", "True"], result.stdout + result.stderr

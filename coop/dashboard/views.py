@@ -80,7 +80,6 @@ def index():
         overdue=statistics.overdue(session, filters, now, page=_page_arg("overdue_page")),
         due_soon=statistics.due_soon(session, filters, now, page=_page_arg("due_page")),
         approvals=statistics.awaiting_approval(session, filters, page=_page_arg("approval_page")),
-        times_overall=statistics.response_times_overall(session, filters),
         times_by_kind=statistics.response_times_by_kind(session, filters),
         times_by_partner=statistics.response_times_by_partner(session, filters, page=_page_arg("times_page")),
         stages=statistics.STAGES,
@@ -131,7 +130,6 @@ def report():
         month=month, previous=add_months(month, -1), following=add_months(month, 1), this_month=this_month,
         language=_language(), generated_at=now,
         headline=statistics.headline(session, filters, now),
-        times_overall=statistics.response_times_overall(session, filters),
         times_by_kind=statistics.response_times_by_kind(session, filters),
         times_by_partner=statistics.response_times_by_partner(session, filters, per_page=20),
         open_pages={kind: statistics.open_by_partner(session, filters, kind, now, per_page=20)

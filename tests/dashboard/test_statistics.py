@@ -1,9 +1,12 @@
 """Every figure of the dashboard, checked against data built for the test (on SQLite and PostgreSQL)."""
 
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from coop.domain import statistics
 from coop.domain.statistics import StatisticsFilters
@@ -201,6 +204,9 @@ def test_response_times_by_kind_and_by_partner(partners):
     assert by_kind[PartnerKind.COUNTRY].acknowledge.median == pytest.approx(5)
     assert by_kind[PartnerKind.PROVIDER].answer.median == pytest.approx(4)
     assert by_kind[PartnerKind.PROVIDER].acknowledge.count == 0
+    # Everyone's figures come from the kinds' histograms together: 2, 4, 8, 30, 60, 90 days.
+    assert (by_kind[None].answer.count, by_kind[None].answer.median, by_kind[None].answer.p90) == (
+        6, pytest.approx(19), pytest.approx(75))
 
     page = statistics.response_times_by_partner(db.session, YEAR)
     assert [(row.code, row.answer.count, row.answer.median) for row in page.items] == [
@@ -239,7 +245,8 @@ def test_filters_narrow_every_figure(partners):
 
     countries = StatisticsFilters(start=YEAR.start, end=YEAR.end, partner_kind=PartnerKind.COUNTRY)
     assert statistics.headline(db.session, countries, NOW).open == 1
-    assert [row.kind for row in statistics.response_times_by_kind(db.session, countries)] == [PartnerKind.COUNTRY]
+    everyone_first = [None, PartnerKind.COUNTRY]
+    assert [row.kind for row in statistics.response_times_by_kind(db.session, countries)] == everyone_first
 
     incoming_only = StatisticsFilters(start=YEAR.start, end=YEAR.end, direction=Direction.INCOMING)
     assert statistics.headline(db.session, incoming_only, NOW).sent == 0
@@ -300,3 +307,18 @@ def test_months_between_clips_to_the_period():
 
     assert [month for month, _, _ in months] == [date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)]
     assert months[0][1] == start and months[-1][2] == end
+
+
+@given(st.lists(st.integers(min_value=0, max_value=400), min_size=1, max_size=60))
+def test_percentiles_of_a_histogram_are_those_of_its_values(values):
+    """percentile_cont over the values themselves: the value at rank f x (n - 1), interpolated."""
+    ordered = sorted(values)
+
+    def percentile(fraction: float) -> float:
+        position = fraction * (len(ordered) - 1)
+        low = int(position)
+        high = min(low + 1, len(ordered) - 1)
+        return ordered[low] + (position - low) * (ordered[high] - ordered[low])
+
+    count, median, p90 = statistics.histogram_percentiles(Counter(values))
+    assert (count, median, p90) == (len(values), pytest.approx(percentile(0.5)), pytest.approx(percentile(0.9)))
