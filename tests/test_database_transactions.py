@@ -81,3 +81,33 @@ def test_a_reading_page_chains_its_audit_record_onto_the_latest_one(stored):
         db.session.remove()
     with stored.app_context():
         assert verify_chain(db.session).intact
+
+
+def test_the_sweeps_statistics_upkeep_analyses_the_tables_that_changed(app):
+    """SQLite: `PRAGMA optimize`. PostgreSQL where autovacuum is off (as on this machine): what its analysis
+    would have done, for the tables changed by more than its threshold, and only those."""
+    from coop.database import _STALE_POSTGRESQL_TABLES, optimize
+
+    for number in range(80):
+        make_user(db.session, f"officer.{number}")
+    db.session.commit()
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        optimize(connection)  # no error on a database that has no statistics yet
+        db.session.commit()
+        return
+    if connection.exec_driver_sql("SHOW autovacuum").scalar() == "on":
+        pytest.skip("autovacuum analyses this server's tables itself")
+    connection.exec_driver_sql("SELECT pg_stat_force_next_flush()")
+    db.session.commit()  # the counts of changed rows reach the statistics when the transaction ends
+    connection = db.session.connection()
+
+    def analysed(table: str) -> bool:
+        return connection.exec_driver_sql(
+            "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = %s", (table,)).scalar()
+
+    optimize(connection)
+    db.session.commit()
+    connection = db.session.connection()
+    assert analysed("user_account")
+    assert not connection.exec_driver_sql(_STALE_POSTGRESQL_TABLES).all()  # none left over the threshold
