@@ -206,7 +206,7 @@ FORMS = [
              lambda world: {"kind": "email", "value": f"{unique('fuzz')}@example.com", "platform": "", "network": "",
                             "observed_at": "2026-01-05T10:00:00", "zone": "Asia/Almaty", "note": ""}),
     FormCase("partner's reference", "officer", lambda world: f"/requests/{world.open_id}/partner-references",
-             lambda world: {"reference": unique("META-"), "note": ""}),
+             lambda world: {"reference": unique("META-FUZZ-"), "note": ""}),
     FormCase("note", "officer", lambda world: f"/requests/{world.open_id}/notes", lambda world: {"text": "Заметка"}),
     FormCase("document", "officer", lambda world: f"/requests/{world.open_id}/documents",
              lambda world: {"file": _pdf(), "kind": "request_letter", "dated": "2026-01-10", "note": ""},
