@@ -11,7 +11,7 @@ filters and the current time.
 
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
@@ -560,27 +560,23 @@ class ResponseTimes:
 METRICS = {"acknowledge": Measure.ACKNOWLEDGE, "answer": Measure.ANSWER}
 
 
-def tally_histograms(session: Session, tally, group, conditions: list) -> dict[Measure, dict[object, Counter]]:
-    """{measure: {group value: Counter(days: replies)}} of the replies each of METRICS counts in a monthly `tally`.
+def tally_histograms(session: Session, tally, group, conditions: list) -> dict[Measure, dict[object, dict]]:
+    """{measure: {group value: {days: replies}}} of the replies each of METRICS counts in a monthly `tally`.
 
     One pass over the tally for both measures; a histogram has a row per distinct number of days (hundreds at
     most, however many replies), so the percentiles are read from it here (`histogram_percentiles`) and groups
     can be merged (everyone's figures from each kind's) without reading the tally again. Ranking in SQL needed
     a statement per measure and per grouping, each reading the same tally rows."""
     group_key = group if group is not None else literal(0)
-    found: dict[Measure, dict[object, Counter]] = {measure: {} for measure in METRICS.values()}
+    found: dict[Measure, dict[object, dict]] = {measure: {} for measure in METRICS.values()}
     # Enums come back as their stored strings, equal to the StrEnum members as keys: SQLAlchemy's conversion of
     # each row's enum was a fifth of the dashboard's time (35,000 conversions); Core rows, not the ORM's, likewise.
     for measure, group_value, days, count in session.connection().execute(
             select(_stored(tally.measure), _stored(group_key), tally.days, func.sum(tally.count))
             .where(tally.measure.in_(METRICS.values()), *conditions)
             .group_by(tally.measure, group_key, tally.days)):
-        if count > 0:
-            histograms = found[measure]
-            histogram = histograms.get(group_value)
-            if histogram is None:
-                histogram = histograms[group_value] = Counter()
-            histogram[days] += count
+        if count > 0:  # each (measure, group, days) comes once: a plain dict, no Counter built per row
+            found[measure].setdefault(group_value, {})[days] = count
     return found
 
 
@@ -589,7 +585,7 @@ def _stored(column):
     return type_coerce(column, String) if isinstance(column.type, Enum) else column
 
 
-def histogram_percentiles(histogram: Counter, fractions: Sequence[Fraction] = PERCENTILES) -> tuple:
+def histogram_percentiles(histogram: Mapping[int, int], fractions: Sequence[Fraction] = PERCENTILES) -> tuple:
     """(count, value at each fraction) of the values `histogram` counts, like percentile_cont: the value at rank
     fraction x (count - 1), interpolated between its two neighbours."""
     values, cumulative, running = [], [], 0
@@ -654,7 +650,7 @@ def _response_conditions(tally, filters: StatisticsFilters) -> list:
     return [*_in_months(tally, filters), *_filter_conditions(tally, filters, with_direction=False)]
 
 
-def _durations(histogram: Counter | None) -> Durations:
+def _durations(histogram: Mapping[int, int] | None) -> Durations:
     if not histogram:
         return Durations()
     count, median, p90 = histogram_percentiles(histogram)
@@ -675,7 +671,7 @@ def response_times_by_kind(session: Session, filters: StatisticsFilters) -> list
     if tally is MonthlyTally:
         conditions.append(Partner.id == tally.partner_id)
     histograms = tally_histograms(session, tally, group, conditions)
-    everyone = {measure: sum(by_kind.values(), Counter()) for measure, by_kind in histograms.items()}
+    everyone = {measure: sum(map(Counter, by_kind.values()), Counter()) for measure, by_kind in histograms.items()}
     kinds = [kind for kind in PartnerKind if not filters.partner_kind or kind == filters.partner_kind]
     return [ResponseTimes(None, *(_durations(everyone[measure]) for measure in METRICS.values())),
             *(ResponseTimes(kind, *(_durations(histograms[measure].get(kind)) for measure in METRICS.values()),
