@@ -84,3 +84,30 @@ def test_the_upgrade_to_the_tallies_counts_the_requests_already_stored(bare_app)
             "SELECT officer_id, status, count FROM status_tally").all() == [(0, "closed", 1)]
         assert connection.exec_driver_sql(
             "SELECT days, count FROM monthly_tally WHERE measure = 'answer'").all() == [(3, 1)]
+
+
+def test_the_upgrade_to_refused_requests_projects_each_with_its_latest_reason(bare_app):
+    upgrade(revision="e5a1c7d3f9b2")
+    with db.engine.begin() as connection:
+        for statement in (
+            "INSERT INTO partner (id, kind, code, name_ru, name_en, active, created_at, updated_at, version) "
+            "VALUES (1, 'provider', 'meta', 'Мета', 'Meta', true, '2026-01-01', '2026-01-01', 1)",
+            "INSERT INTO request_type (id, code, direction, name_ru, name_en, is_preservation, is_emergency, "
+            "sort_order, active) VALUES (1, 'direct_disclosure', 'outgoing', 'Раскрытие', "
+            "'Disclosure', false, false, 1, true)",
+            *(f"INSERT INTO cooperation_request (id, reference, direction, request_type_id, partner_id, title, "
+              f"status, urgency, restricted, follow_up_promised, created_at, updated_at, version) VALUES ({number}, "
+              f"'OUT-{number}', 'outgoing', 1, 1, 'Old', '{status}', 'normal', false, false, '2026-03-01', "
+              f"'2026-03-05', 1)" for number, status in ((1, "refused"), (2, "closed"))),
+            *(f"INSERT INTO request_event (id, request_id, kind, at, to_status, comment) VALUES ({number}, "
+              f"{request}, 'transition', '2026-03-0{number}', 'refused', '{reason}')"
+              for number, request, reason in ((1, 1, "Первая причина"), (2, 1, "Нет двойной криминальности"),
+                                              (3, 2, "Отменено"))),
+        ):
+            connection.exec_driver_sql(statement)
+
+    upgrade()
+
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT request_id, partner_id, reason FROM refused_request").all() == [
+            (1, 1, "Нет двойной криминальности")]

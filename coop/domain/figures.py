@@ -6,7 +6,8 @@ status now; the local month it was sent, received, acknowledged, answered in, wi
 took), by partner and again by partner kind, once for everyone and once for each of its officers.
 
 Open deadlines are projected the same way into `open_deadline`, with their request's partner, type, direction and
-status, and each officer's open requests into `officer_queue`, with their urgency and next deadline.
+status, each officer's open requests into `officer_queue`, with their urgency and next deadline, and refused
+requests into `refused_request`, with the reason the partner gave.
 
 When a flush inserts, changes or deletes requests (or their officers, or a partner's kind), the listener reads
 what those requests contributed before the flush and after it, and adds the difference to the tallies in the
@@ -33,8 +34,10 @@ from coop.models import (
     Deadline,
     DeadlineState,
     Direction,
+    EventKind,
     Partner,
     PartnerKind,
+    RequestEvent,
     Status,
     Urgency,
     request_officer,
@@ -46,6 +49,7 @@ from coop.models.figures import (
     MonthlyTally,
     OfficerQueue,
     OpenDeadline,
+    RefusedRequest,
     StatusTally,
 )
 
@@ -272,6 +276,22 @@ def _project_officer_queues(connection: Connection, request_ids: list[int] | Non
         .where(request.status.not_in(sorted(FINAL)), *chosen)))
 
 
+def project_refused_requests(connection: Connection, request_ids: list[int] | None = None) -> None:
+    """Write the refused_request rows of the refused requests among `request_ids` (all when None), each with the
+    comment of its latest transition to refused (read through the history's request_id index)."""
+    request = CooperationRequest
+    reason = (select(RequestEvent.comment)
+              .where(RequestEvent.request_id == request.id, RequestEvent.kind == EventKind.TRANSITION,
+                     RequestEvent.to_status == Status.REFUSED)
+              .order_by(RequestEvent.id.desc()).limit(1)
+              .correlate(request).scalar_subquery())
+    chosen = [] if request_ids is None else [request.id.in_(request_ids)]
+    connection.execute(insert(RefusedRequest).from_select(
+        ["request_id", "partner_id", "request_type_id", "direction", "reason"],
+        select(request.id, request.partner_id, request.request_type_id, request.direction, reason)
+        .where(request.status == Status.REFUSED, *chosen)))
+
+
 def _refresh_projections(connection: Connection, deadline_ids: set[int], request_ids: set[int]) -> None:
     """Bring open_deadline in line for changed deadlines and every deadline of changed requests, and
     officer_queue for changed requests (`request_ids` holds the requests of the changed deadlines too).
@@ -289,6 +309,8 @@ def _refresh_projections(connection: Connection, deadline_ids: set[int], request
         _project_open_deadlines(connection, Deadline.request_id.in_(some_requests))
         connection.execute(delete(OfficerQueue).where(OfficerQueue.request_id.in_(some_requests)))
         _project_officer_queues(connection, some_requests)
+        connection.execute(delete(RefusedRequest).where(RefusedRequest.request_id.in_(some_requests)))
+        project_refused_requests(connection, some_requests)
 
 
 def rebuild(connection: Connection, zone_name: str | None = None, batch: int = 20_000,
@@ -304,7 +326,12 @@ def rebuild(connection: Connection, zone_name: str | None = None, batch: int = 2
     collecting = gc.isenabled()
     gc.disable()  # millions of key tuples, none of them cyclic: the collector would scan them again and again
     try:
-        for model in (*_TALLIES, OpenDeadline, OfficerQueue):
+        # A database upgrading through the revision that created the tallies has no refused_request yet: the
+        # revision that creates it projects it.
+        projections = [OpenDeadline, OfficerQueue]
+        if inspect(connection).has_table(RefusedRequest.__tablename__):
+            projections.append(RefusedRequest)
+        for model in (*_TALLIES, *projections):
             connection.execute(delete(model))
         delta: Counter = Counter()
         for facts in _all_facts(connection, batch):
@@ -316,6 +343,8 @@ def rebuild(connection: Connection, zone_name: str | None = None, batch: int = 2
         apply(connection, delta)
         _project_open_deadlines(connection)
         _project_officer_queues(connection)
+        if RefusedRequest in projections:
+            project_refused_requests(connection)
     finally:
         if collecting:
             gc.enable()
@@ -352,11 +381,14 @@ def _after_flush(session: Session, _flush_context) -> None:
     touched = set(before)
     touched.update(obj.id for obj in session.new if isinstance(obj, CooperationRequest))
     deadlines = {obj for obj in (*session.new, *session.dirty, *session.deleted) if isinstance(obj, Deadline)}
-    if not (touched or deadlines):
+    # A refusal's reason is in its history: a new entry may bring it (even in a flush of its own).
+    events = {obj.request_id for obj in session.new if isinstance(obj, RequestEvent) and obj.request_id is not None}
+    if not (touched or deadlines or events):
         return
     connection = session.connection()
     _refresh_projections(connection, {deadline.id for deadline in deadlines if deadline.id is not None},
-                         touched | {deadline.request_id for deadline in deadlines if deadline.request_id is not None})
+                         touched | events
+                         | {deadline.request_id for deadline in deadlines if deadline.request_id is not None})
     after = read_facts(connection, touched)
     delta: Counter = Counter()
     for request_id in touched:

@@ -27,6 +27,7 @@ from coop.models.figures import (
     MonthlyTally,
     OfficerQueue,
     OpenDeadline,
+    RefusedRequest,
     StatusTally,
 )
 from coop.models.imports import ImportBatch, ImportState
@@ -105,6 +106,7 @@ __all__ = [
     "MonthlyKindTally",
     "MonthlyTally",
     "OfficerQueue",
+    "RefusedRequest",
     "OpenDeadline",
     "OutboxMessage",
     "OutboxState",

@@ -13,12 +13,15 @@ from coop.extensions import db
 from coop.models import (
     CooperationRequest,
     Direction,
+    EventKind,
     Measure,
     MonthlyKindTally,
     MonthlyTally,
     OfficerQueue,
     OpenDeadline,
     PartnerKind,
+    RefusedRequest,
+    RequestEvent,
     Status,
     StatusTally,
     Urgency,
@@ -43,6 +46,9 @@ def tallies() -> dict:
     found["officer_queue"] = set(db.session.execute(
         select(OfficerQueue.officer_id, OfficerQueue.request_id, OfficerQueue.urgency_rank,
                OfficerQueue.without_deadline, OfficerQueue.next_due_at)).all())
+    found["refused_request"] = set(db.session.execute(
+        select(RefusedRequest.request_id, RefusedRequest.partner_id, RefusedRequest.request_type_id,
+               RefusedRequest.direction, RefusedRequest.reason)).all())
     return found
 
 
@@ -69,7 +75,7 @@ moments = st.one_of(st.none(), st.integers(min_value=0, max_value=24 * 90).map(
 _deadline_numbers = itertools.count()
 steps = st.lists(st.tuples(
     st.sampled_from(["create", "move", "answer", "partner", "officers", "delete", "deadline", "close deadline",
-                     "kind", "urgency"]),
+                     "kind", "urgency", "refusal"]),
     st.integers(min_value=0, max_value=50), st.sampled_from(list(Status)), moments, moments,
     st.integers(min_value=0, max_value=3)), min_size=1, max_size=12)
 
@@ -108,6 +114,9 @@ def test_tallies_kept_in_each_flush_equal_a_recount(world, steps):
             for deadline in session.scalars(select(Deadline).where(Deadline.request_id == request.id)):
                 deadline.state = DeadlineState.MET if which % 2 else deadline.state
                 deadline.due_at = second or deadline.due_at
+        elif action == "refusal":  # a reason in the history, with or without the status that goes with it
+            session.add(RequestEvent(request=request, kind=EventKind.TRANSITION, from_status=request.status,
+                                     to_status=Status.REFUSED, comment=f"Причина {which}" if which else None))
         elif action == "urgency":
             request.urgency = list(Urgency)[which % len(Urgency)]
         elif action == "kind":
@@ -152,7 +161,7 @@ def test_deleting_a_request_takes_it_out_of_every_tally(world):
     db.session.flush()
 
     assert tallies() == {"status_tally": {}, "monthly_tally": {}, "monthly_kind_tally": {}, "open_deadline": set(),
-                         "officer_queue": set()}
+                         "officer_queue": set(), "refused_request": set()}
 
 
 def test_the_rebuild_command_recounts_what_bulk_writes_left_out(world, app):
