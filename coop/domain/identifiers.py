@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import idna
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import distinct, func, select, true, tuple_
+from sqlalchemy import distinct, func, select, true
 from sqlalchemy.orm import Session
 
 from coop.domain.access import visible_requests
@@ -443,28 +443,36 @@ def matches_for_identifiers(session: Session, user: User, keys: list[tuple[Ident
     keys = sorted(set(keys))
     if not keys:
         return {}
-    key_filter = tuple_(Identifier.kind, Identifier.normalized).in_(keys)
+    # Two IN lists, the exact pairs kept here, and no ORDER BY in SQL: SQLite without statistics scanned the whole
+    # identifier index for a row-value IN, and walked every request in creation order for the ORDER BY (1.2 s on a
+    # request page at 1,000,000 requests); this way both read the few rows of these identifiers by their index.
+    wanted = set(keys)
+    key_filter = (Identifier.kind.in_(sorted({kind for kind, _normalized in keys})),
+                  Identifier.normalized.in_(sorted({normalized for _kind, normalized in keys})))
     other = Identifier.request_id != exclude_request_id if exclude_request_id is not None else true()
     visible = session.execute(
         visible_requests(user)
         .add_columns(Identifier.kind, Identifier.normalized)
         .join(Identifier, Identifier.request_id == CooperationRequest.id)
-        .where(key_filter, other)
-        .order_by(CooperationRequest.created_at.desc(), CooperationRequest.id.desc())
+        .where(*key_filter, other)
     ).all()
     totals = session.execute(
         select(Identifier.kind, Identifier.normalized, func.count(distinct(Identifier.request_id)))
-        .where(key_filter, other)
+        .where(*key_filter, other)
         .group_by(Identifier.kind, Identifier.normalized)
     ).all()
     matches: dict[tuple[IdentifierKind, str], IdentifierMatches] = {}
-    for request, kind, normalized in visible:
+    newest_first = sorted(visible, key=lambda row: (row[0].created_at, row[0].id), reverse=True)
+    for request, kind, normalized in newest_first:
+        if (kind, normalized) not in wanted:
+            continue
         entry = matches.setdefault((kind, normalized), IdentifierMatches())
         if request not in entry.requests:
             entry.requests.append(request)
     for kind, normalized, total in totals:
-        entry = matches.setdefault((kind, normalized), IdentifierMatches())
-        entry.hidden = total - len(entry.requests)
+        if (kind, normalized) in wanted:
+            entry = matches.setdefault((kind, normalized), IdentifierMatches())
+            entry.hidden = total - len(entry.requests)
     return matches
 
 
