@@ -294,7 +294,8 @@ def project_refused_requests(connection: Connection, request_ids: list[int] | No
 
 def _refresh_projections(connection: Connection, deadline_ids: set[int], request_ids: set[int]) -> None:
     """Bring open_deadline in line for changed deadlines and every deadline of changed requests, and
-    officer_queue for changed requests (`request_ids` holds the requests of the changed deadlines too).
+    officer_queue and refused_request for changed requests (`request_ids` holds the requests of the changed
+    deadlines and of new history entries too).
 
     Each projection selects by request only, so that it reads deadline's (request_id, state, due_at) index: a
     condition "this deadline or that request" let SQLite choose (state, due_at) and read every open deadline."""

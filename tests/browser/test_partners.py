@@ -50,7 +50,7 @@ def test_officer_views_a_country_page_in_russian(page, live_app):
     expect(page.locator("main")).to_contain_text("Фактические сроки ответа")
     expect(page.get_by_test_id("edit-partner")).to_have_count(0)  # officers read only
 
-    page.goto(page.url.replace(page.url.split("/partners/")[1], "") + "?kind=country&q=росс")
+    page.goto("/partners/?kind=country&q=росс")  # (cutting the partner's id out of the URL once cut the port)
     page.get_by_test_id("partners-table").get_by_role("link", name="Россия").click()
     expect(page.get_by_test_id("instruments")).to_contain_text("Минск, 1993")
     page.screenshot(path=str(SCREENSHOTS / "partner-country.png"), full_page=True)
