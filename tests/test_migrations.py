@@ -61,15 +61,21 @@ def test_an_outdated_database_gets_a_clear_page(bare_app):
     assert "coop db upgrade" in response.get_data(as_text=True)
 
 
+# A partner and a request type as an old revision stores them, for the upgrades that fill what they add.
+OLD_PARTNER_AND_TYPE = (
+    "INSERT INTO partner (id, kind, code, name_ru, name_en, active, created_at, updated_at, version) "
+    "VALUES (1, 'provider', 'meta', 'Мета', 'Meta', true, '2026-01-01', '2026-01-01', 1)",
+    "INSERT INTO request_type (id, code, direction, name_ru, name_en, is_preservation, is_emergency, "
+    "sort_order, active) VALUES (1, 'direct_disclosure', 'outgoing', 'Раскрытие', "
+    "'Disclosure', false, false, 1, true)",
+)
+
+
 def test_the_upgrade_to_the_tallies_counts_the_requests_already_stored(bare_app):
     upgrade(revision="c2a7e51f0d3b")
     with db.engine.begin() as connection:
         for statement in (
-            "INSERT INTO partner (id, kind, code, name_ru, name_en, active, created_at, updated_at, version) "
-            "VALUES (1, 'provider', 'meta', 'Мета', 'Meta', true, '2026-01-01', '2026-01-01', 1)",
-            "INSERT INTO request_type (id, code, direction, name_ru, name_en, is_preservation, is_emergency, "
-            "sort_order, active) VALUES (1, 'direct_disclosure', 'outgoing', 'Раскрытие', "
-            "'Disclosure', false, false, 1, true)",
+            *OLD_PARTNER_AND_TYPE,
             "INSERT INTO cooperation_request (id, reference, direction, request_type_id, partner_id, title, status, "
             "urgency, restricted, follow_up_promised, sent_at, answered_at, created_at, updated_at, version) "
             "VALUES (1, 'OUT-1', 'outgoing', 1, 1, 'Old', 'closed', 'normal', false, false, '2026-03-02 06:00:00', "
@@ -90,11 +96,7 @@ def test_the_upgrade_to_refused_requests_projects_each_with_its_latest_reason(ba
     upgrade(revision="e5a1c7d3f9b2")
     with db.engine.begin() as connection:
         for statement in (
-            "INSERT INTO partner (id, kind, code, name_ru, name_en, active, created_at, updated_at, version) "
-            "VALUES (1, 'provider', 'meta', 'Мета', 'Meta', true, '2026-01-01', '2026-01-01', 1)",
-            "INSERT INTO request_type (id, code, direction, name_ru, name_en, is_preservation, is_emergency, "
-            "sort_order, active) VALUES (1, 'direct_disclosure', 'outgoing', 'Раскрытие', "
-            "'Disclosure', false, false, 1, true)",
+            *OLD_PARTNER_AND_TYPE,
             *(f"INSERT INTO cooperation_request (id, reference, direction, request_type_id, partner_id, title, "
               f"status, urgency, restricted, follow_up_promised, created_at, updated_at, version) VALUES ({number}, "
               f"'OUT-{number}', 'outgoing', 1, 1, 'Old', '{status}', 'normal', false, false, '2026-03-01', "

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coop.domain.access import visible_requests
+from coop.domain.identifiers import key_condition
 from coop.domain.text_search import contains_ignoring_case, unicode_lower
 from coop.domain.workflow import FINAL
 from coop.models import Case, CaseStatus, CooperationRequest, Identifier, IdentifierKind, User
@@ -189,8 +190,7 @@ def identifiers_elsewhere(session: Session, user: User, case_id: int,
                                 CooperationRequest.reference, Case.id, Case.number, CooperationRequest.created_at)
              .join(Identifier, Identifier.request_id == CooperationRequest.id)
              .outerjoin(Case, Case.id == CooperationRequest.case_id)
-             .where(Identifier.kind.in_(sorted({kind for kind, _normalized in keys})),
-                    Identifier.normalized.in_(sorted({normalized for _kind, normalized in keys})),
+             .where(key_condition(keys),
                     or_(CooperationRequest.case_id.is_(None), CooperationRequest.case_id != case_id)))
     rows = sorted(session.execute(query), key=lambda row: (row[-1], row[2]), reverse=True)
     found: dict[tuple[IdentifierKind, str], IdentifierElsewhere] = {}

@@ -43,7 +43,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from coop.domain.access import may_see_request_id
-from coop.domain.identifiers import ACCOUNT_PLATFORMS, PARSERS, IdentifierError
+from coop.domain.identifiers import ACCOUNT_PLATFORMS, PARSERS, IdentifierError, key_condition
 from coop.domain.workflow import FINAL
 from coop.models import (
     Case,
@@ -257,18 +257,10 @@ def _sessions_of(connection, addresses: set[str], seen_by: ColumnElement[bool] |
     return {address: ip_sessions(address, found) for address, found in times.items()}
 
 
-def _key_condition(keys: list[Key]) -> ColumnElement[bool]:
-    """identifier.(kind, normalized) among `keys`, as two IN lists: SQLite reads those through the index on (kind,
-    normalized), where a row-value IN scans the whole join. The pairs the two lists also let through (another
-    kind's value) are dropped by `_named_by_keys`."""
-    return and_(Identifier.kind.in_(sorted({kind for kind, _value in keys})),
-                Identifier.normalized.in_(sorted({value for _kind, value in keys})))
-
-
 def _named_by_keys(connection, keys: list[Key], seen_by: ColumnElement[bool] | None) -> set[tuple[int, Key]]:
     """Who names `keys`: an IP session only in that session, a plain address (a link's end) in any of them."""
     wanted = set(keys)
-    return {(case_id, key) for case_id, key in _memberships(connection, _key_condition(keys), seen_by)
+    return {(case_id, key) for case_id, key in _memberships(connection, key_condition(keys), seen_by)
             if key in wanted or address_key(key) in wanted}
 
 
